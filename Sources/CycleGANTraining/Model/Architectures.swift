@@ -50,6 +50,17 @@ public enum NetworkArchitecture: Equatable, CustomStringConvertible {
         }
     }
 
+    /// The smallest height and width the network accepts. The generator needs at least 2
+    /// pixels after its two stride-2 downsamplings for the blocks' reflection padding; the
+    /// discriminator halves the size `layers` times and needs 3 pixels left for its two
+    /// stride-1 4x4 convolutions to produce an output.
+    public var minimumImageSize: Int {
+        switch self {
+        case .resnetGenerator: return 8
+        case let .patchGANDiscriminator(_, layers): return 3 << layers
+        }
+    }
+
     /// Builds the layers, reserving parameters from `allocator` in state_dict order.
     func makeLayers(allocator: inout ParameterAllocator) -> Sequential {
         switch self {

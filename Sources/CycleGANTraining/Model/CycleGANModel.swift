@@ -94,7 +94,7 @@ public final class CycleGANModel {
     // MARK: - One iteration
 
     /// One training iteration in the reference's order; `realA`, `realB` are NCHW [N, 3, H, W]
-    /// host values in [-1, 1], H and W multiples of 4. Reads the losses back (one
+    /// host values in [-1, 1], H and W multiples of 4 and at least 24. Reads the losses back (one
     /// synchronisation per iteration).
     public func optimizeParameters(realA: [Float], shapeA: TensorShape,
                                    realB: [Float], shapeB: TensorShape) throws -> IterationLosses {
@@ -144,12 +144,15 @@ public final class CycleGANModel {
 
     private func upload(_ values: [Float], shape: TensorShape, name: String) throws -> Tensor {
         let (_, channels, height, width) = shape.nchw
+        let minimum = max(generatorA.architecture.minimumImageSize,
+                          discriminatorA.architecture.minimumImageSize)
         guard shape.rank == 4, channels == NetworkArchitecture.imageChannels,
-              height % 4 == 0, width % 4 == 0, shape.count > 0 else {
+              height % 4 == 0, width % 4 == 0, min(height, width) >= minimum,
+              shape.count > 0 else {
             throw ModelError.invalidInput(
                 layer: name, detail: "expected NCHW [N, 3, H, W] with H and W multiples of 4 "
-                    + "(the generator downsamples twice by 2 and must restore the size), got "
-                    + "\(shape)")
+                    + "(the generator downsamples twice by 2 and must restore the size) and at "
+                    + "least \(minimum) (the discriminator's smallest input), got \(shape)")
         }
         guard values.count == shape.count else {
             throw ModelError.invalidInput(
