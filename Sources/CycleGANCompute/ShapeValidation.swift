@@ -56,7 +56,7 @@ func validateConvolution(input: Tensor, weight: Tensor, bias: Tensor?, output: T
         || width + 2 * geometry.padding < geometry.kernelWidth {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.input) \(input.shape) padded "
             + "by \(geometry.padding) is smaller than the \(geometry.kernelHeight)x"
-            + "\(geometry.kernelWidth) kernel; use a larger image or more padding")
+            + "\(geometry.kernelWidth) kernel. Use a larger image or more padding.")
     }
     let expectedOutput = TensorShape([n, w[0], expected.height, expected.width])
     if output.shape != expectedOutput {
@@ -91,7 +91,7 @@ func validateTransposedConvolution(input: Tensor, weight: Tensor, bias: Tensor?,
     if expected.height < 1 || expected.width < 1 {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.input) \(input.shape) with "
             + "padding \(geometry.padding) gives an empty \(expected.height)x\(expected.width) "
-            + "output; reduce the padding")
+            + "output. Reduce the padding.")
     }
     let expectedOutput = TensorShape([n, w[1], expected.height, expected.width])
     if output.shape != expectedOutput {
@@ -118,7 +118,7 @@ func validateReflectionPad(input: Tensor, output: Tensor, padding: Int, op: Stri
     let sizes = input.shape.nchw
     if padding < 0 || padding >= sizes.h || padding >= sizes.w {
         throw ComputeError.shapeMismatch(op: op, detail: "padding \(padding) is invalid for "
-            + "\(names.input) \(input.shape); reflection padding must be in 0..<min(H, W)")
+            + "\(names.input) \(input.shape), because reflection padding must be in 0..<min(H, W)")
     }
     let expected = TensorShape([sizes.n, sizes.c, sizes.h + 2 * padding, sizes.w + 2 * padding])
     if output.shape != expected {
@@ -136,13 +136,13 @@ func validateInstanceNorm(input: (name: String, tensor: Tensor),
     try validateRank(input.tensor, 4, name: input.name, op: op)
     for other in others where other.tensor.shape != input.tensor.shape {
         throw ComputeError.shapeMismatch(op: op, detail: "\(other.name) is \(other.tensor.shape) "
-            + "but \(input.name) is \(input.tensor.shape); they must match")
+            + "but \(input.name) is \(input.tensor.shape), and they must match")
     }
     let sizes = input.tensor.shape.nchw
     if sizes.h * sizes.w < 2 {
         throw ComputeError.shapeMismatch(op: op, detail: "\(input.name) \(input.tensor.shape) "
             + "has fewer than 2 pixels per plane, so its variance is undefined (PyTorch rejects "
-            + "this too); normalize a larger image")
+            + "this too). Normalize a larger image.")
     }
     if invStd.count != sizes.n * sizes.c {
         throw ComputeError.shapeMismatch(op: op, detail: "invStd \(invStd.shape) has "
@@ -163,7 +163,7 @@ func validateSameCount(_ reference: (name: String, tensor: Tensor),
     }
 }
 
-/// Checks that a loss output holds exactly one element and the input is not empty.
+/// Checks that a loss output contains exactly one element and the input is not empty.
 func validateLossOutput(_ loss: Tensor, input: Tensor, op: String) throws {
     if loss.count != 1 {
         throw ComputeError.shapeMismatch(op: op, detail: "loss \(loss.shape) must hold exactly "
@@ -184,7 +184,7 @@ func validateDisjoint(_ output: (name: String, tensor: Tensor),
     guard a.buffer === b.buffer, a.count > 0, b.count > 0 else { return }
     if a.offset < b.offset + b.count && b.offset < a.offset + a.count {
         throw ComputeError.shapeMismatch(op: op, detail: "\(output.name) \(a) overlaps "
-            + "\(input.name) \(b) in the same buffer; this op cannot run in place, so pass a "
+            + "\(input.name) \(b) in the same buffer, but this op cannot run in place. Pass a "
             + "separate output tensor")
     }
 }
@@ -200,7 +200,7 @@ private func validateGeometry(_ geometry: ConvolutionGeometry, transposed: Bool,
                               op: String) throws {
     if geometry.kernelHeight < 1 || geometry.kernelWidth < 1 || geometry.stride < 1
         || geometry.padding < 0 {
-        throw ComputeError.shapeMismatch(op: op, detail: "geometry \(geometry) is invalid; "
+        throw ComputeError.shapeMismatch(op: op, detail: "geometry \(geometry) is invalid: "
             + "kernel sizes and stride must be >= 1 and padding >= 0")
     }
     if transposed && (geometry.outputPadding < 0 || geometry.outputPadding >= geometry.stride) {
@@ -210,7 +210,7 @@ private func validateGeometry(_ geometry: ConvolutionGeometry, transposed: Bool,
     }
     if !transposed && geometry.outputPadding != 0 {
         throw ComputeError.shapeMismatch(op: op, detail: "output padding "
-            + "\(geometry.outputPadding) applies only to transposed convolutions; pass 0")
+            + "\(geometry.outputPadding) applies only to transposed convolutions. Pass 0.")
     }
 }
 

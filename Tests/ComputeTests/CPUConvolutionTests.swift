@@ -5,14 +5,14 @@ import XCTest
 private enum ConvolutionTolerance {
     static let handComputed = Tolerance(
         atol: 1e-5, rtol: 1e-6,
-        reason: "small integer inputs; the sums are exact in Double and round once to fp32")
+        reason: "small integer inputs, so the sums are exact in Double and round once to fp32")
     static let finiteDifference = Tolerance(
-        atol: 2e-3, rtol: 2e-3,
-        reason: "convolution is linear, so central differences have no truncation error; what "
+        atol: 3e-4, rtol: 1e-3,
+        reason: "convolution is linear, so central differences have no truncation error. What "
             + "remains is fp32 rounding of ~150 outputs (about 1e-6 in L) divided by 2h = 0.02")
     static let adjoint = Tolerance(
         atol: 1e-5, rtol: 1e-5,
-        reason: "both inner products sum the same products; each op output rounds to fp32 once")
+        reason: "both inner products sum the same products, and each op output rounds to fp32 once")
 }
 
 /// One convolution layer shape of the finite-difference grid.
@@ -90,7 +90,8 @@ final class CPUConvolutionTests: XCTestCase {
     }
 
     func testForwardMixesChannelsByWeightRows() throws {
-        // Input channel 0 is all 1 and channel 1 all 10; weight [[1, 2], [3, 4]] as [out, in].
+        // Input channel 0 is all 1 and channel 1 all 10. The weight is [[1, 2], [3, 4]] as
+        // [out, in], so output 0 is 1 + 2*10 and output 1 is 3 + 4*10.
         let input = try backend.tensor([1, 2, 2, 2], [1, 1, 1, 1, 10, 10, 10, 10])
         let weight = try backend.tensor([2, 2, 1, 1], [1, 2, 3, 4])
         let output = try backend.makeTensor(TensorShape([1, 2, 2, 2]))

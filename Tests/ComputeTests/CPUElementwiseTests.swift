@@ -10,7 +10,7 @@ private enum ElementwiseTolerance {
     static let finiteDifference = Tolerance(
         atol: 1e-3, rtol: 5e-3,
         reason: "inputs stay 0.1 away from the ReLU kink, so only tanh has truncation error "
-            + "(h^2 |tanh'''| / 6 < 2e-5); fp32 rounding of outputs divided by 2h adds ~1e-4")
+            + "(h^2 |tanh'''| / 6 < 2e-5), and fp32 rounding of outputs divided by 2h adds ~1e-4")
 }
 
 final class CPUElementwiseTests: XCTestCase {
@@ -36,7 +36,7 @@ final class CPUElementwiseTests: XCTestCase {
     }
 
     func testActivationBackwardValues() throws {
-        // Gradient 3 everywhere; the derivative comes from the forward output.
+        // The gradient is 3 everywhere, and the derivative comes from the forward output.
         let x: [Float] = [-2, -0.5, 0, 0.5, 2]
         let tanhDerivative = x.map { 3 * (1 - pow(Foundation.tanh(Double($0)), 2)) }
         let expected: [[Double]] = [[0, 0, 0, 3, 3], [0.6, 0.6, 0.6, 3, 3], tanhDerivative]
@@ -54,7 +54,8 @@ final class CPUElementwiseTests: XCTestCase {
     }
 
     func testActivationBackwardMatchesFiniteDifferences() throws {
-        let gradientCheck = GradientCheck(step: 1e-2, tolerance: ElementwiseTolerance.finiteDifference)
+        let gradientCheck = GradientCheck(step: 1e-2,
+                                          tolerance: ElementwiseTolerance.finiteDifference)
         let shape = [2, 3, 5, 5]
         for (caseIndex, activation) in activations.enumerated() {
             var random = SeededRandom(seed: 1000 + UInt64(caseIndex))

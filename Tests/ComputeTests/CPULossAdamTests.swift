@@ -10,7 +10,7 @@ private enum LossAdamTolerance {
     static let lossFiniteDifference = Tolerance(
         atol: 2e-5, rtol: 1e-2,
         reason: "the loss is one fp32 value of order 1, so its rounding (6e-8) divided by "
-            + "2h = 0.02 gives ~3e-6; per-element gradients are about 1/150")
+            + "2h = 0.02 gives ~3e-6, while per-element gradients are about 1/150")
     static let adam = Tolerance(
         atol: 2e-7, rtol: 2e-6,
         reason: "fp32 arithmetic, a few roundings per step, against a Double reference")
@@ -34,7 +34,7 @@ final class CPULossAdamTests: XCTestCase {
     }
 
     func testL1LossValueAndGradient() throws {
-        // |x - y| = [1, 0, 2, 1]: mean 1; gradient sign(x - y) / 4 with 0 where they are equal.
+        // |x - y| = [1, 0, 2, 1] has mean 1, and the gradient is sign(x - y) / 4, 0 where x == y.
         let loss = try backend.makeTensor(TensorShape([1]))
         let gradInput = try backend.makeTensor(TensorShape([4]))
         try backend.l1Loss(input: backend.tensor([4], [1, 2, 3, 4]),

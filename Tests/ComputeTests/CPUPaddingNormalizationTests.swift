@@ -10,10 +10,10 @@ private enum PaddingNormalizationTolerance {
         atol: 1e-6, rtol: 1e-6,
         reason: "statistics in Double, one fp32 rounding per output")
     static let paddingFiniteDifference = Tolerance(
-        atol: 1e-3, rtol: 1e-3,
+        atol: 3e-4, rtol: 1e-3,
         reason: "padding is linear, so only fp32 rounding of the outputs divided by 2h remains")
     static let normFiniteDifference = Tolerance(
-        atol: 3e-3, rtol: 1e-2,
+        atol: 1e-3, rtol: 3e-3,
         reason: "normalization is nonlinear: truncation error of order h^2 * invStd^3 with "
             + "h = 1e-2 plus fp32 rounding of the outputs divided by 2h")
 }
@@ -52,8 +52,8 @@ final class CPUPaddingNormalizationTests: XCTestCase {
 
     func testReflectionPadBackwardCountsMirrors() throws {
         // With a gradient of ones, each input pixel receives the number of output pixels that
-        // read it: padding 1 on 3 pixels reads indices 1, 0, 1, 2, 1, so the middle row and
-        // column count 3 and the product gives the plane.
+        // read it. Padding 3 pixels by 1 reads indices 1, 0, 1, 2, 1, so the middle row and
+        // column count 3, and each pixel's count is its row count times its column count.
         let gradOutput = try backend.tensor([1, 1, 5, 5], [Float](repeating: 1, count: 25))
         let gradInput = try backend.makeTensor(TensorShape([1, 1, 3, 3]))
         try backend.fill(gradInput, with: 100)

@@ -2,7 +2,7 @@ import CycleGANCompute
 import XCTest
 
 /// An absolute and relative margin for comparing results: an element passes when
-/// |actual - expected| <= atol + rtol * |expected|. `reason` says where the error comes from.
+/// |actual - expected| <= atol + rtol * |expected|. `reason` states where the error comes from.
 struct Tolerance {
     var atol: Double
     var rtol: Double
@@ -80,7 +80,7 @@ func assertShapeMismatch(op: String, containing fragment: String,
                          _ body: () throws -> Void) {
     do {
         try body()
-        XCTFail("\(op) accepted invalid shapes; expected an error containing '\(fragment)'",
+        XCTFail("\(op) accepted invalid shapes, but an error was expected containing '\(fragment)'",
                 file: file, line: line)
     } catch let ComputeError.shapeMismatch(thrownOp, detail) {
         XCTAssertEqual(thrownOp, op, "error came from the wrong op: \(detail)",
@@ -113,8 +113,8 @@ extension SeededRandom {
         uniformValues(count, in: magnitude).map { next() & 1 == 0 ? $0 : -$0 }
     }
 
-    /// All of 0..<count when count <= limit, otherwise `limit` distinct indices in ascending
-    /// order.
+    /// Returns all of 0..<count when count <= limit, otherwise `limit` distinct indices in
+    /// ascending order.
     mutating func sampleIndices(count: Int, limit: Int) -> [Int] {
         guard count > limit else { return Array(0..<count) }
         var all = Array(0..<count)
@@ -144,7 +144,7 @@ struct GuardedTensor {
         try backend.write(values ?? [Float](repeating: 0, count: shape.count), to: tensor)
     }
 
-    /// Fails the test when an element outside the view no longer holds the sentinel.
+    /// Fails the test when an element outside the view no longer contains the sentinel.
     func assertGuardsIntact(_ backend: ComputeBackend, _ name: String,
                             file: StaticString = #filePath, line: UInt = #line) throws {
         let values = try backend.read(whole)
@@ -160,7 +160,7 @@ struct GuardedTensor {
 }
 
 extension ComputeBackend {
-    /// A new tensor of `dimensions` holding `values`.
+    /// Makes a tensor of `dimensions` that contains `values`.
     func tensor(_ dimensions: [Int], _ values: [Float]) throws -> Tensor {
         let tensor = try makeTensor(TensorShape(dimensions))
         try write(values, to: tensor)
@@ -178,7 +178,7 @@ extension ComputeBackend {
 struct GradientCheck {
     var step: Float
     var tolerance: Tolerance
-    /// Elements checked per tensor; a smaller tensor is checked in full.
+    /// The number of elements checked per tensor. A smaller tensor is checked in full.
     var maxSamples = 60
 
     func check(_ name: String, values: [Float], shape: TensorShape, analytic: [Float],

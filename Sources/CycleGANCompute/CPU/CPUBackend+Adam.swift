@@ -1,9 +1,9 @@
 /// The Adam update (torch.optim.Adam without weight decay or amsgrad) on the host.
 extension CPUBackend {
-    /// Runs in Float with the bias corrections from `AdamStep` (computed in Double):
-    /// m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, denominator = sqrt(v) / sqrt(1 - b2^t) + eps,
-    /// p -= lr / (1 - b1^t) * (m / denominator). PyTorch 2.x updates m as m + (1 - b1)(g - m),
-    /// which can differ from this in the last bit.
+    /// Updates in Float with the bias corrections from `AdamStep` (computed in Double):
+    /// m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+    /// denominator = sqrt(v) / sqrt(1 - b2^t) + eps, p -= lr / (1 - b1^t) * (m / denominator).
+    /// PyTorch 2.x updates m as m + (1 - b1)(g - m), which can differ from this in the last bit.
     public func adamUpdate(parameters: Tensor, gradients: Tensor, firstMoment: Tensor,
                            secondMoment: Tensor, step: AdamStep) throws {
         let op = "adamUpdate"
@@ -11,8 +11,8 @@ extension CPUBackend {
                               [("gradients", gradients), ("firstMoment", firstMoment),
                                ("secondMoment", secondMoment)], op: op)
         if step.step < 1 {
-            throw ComputeError.shapeMismatch(op: op, detail: "step \(step.step) is invalid; "
-                + "AdamStep.step counts from 1 for the first update")
+            throw ComputeError.shapeMismatch(op: op, detail: "step \(step.step) is invalid "
+                + "because AdamStep.step counts from 1 for the first update")
         }
         let p = try elements(of: parameters, op: op)
         let g = try elements(of: gradients, op: op)

@@ -56,133 +56,121 @@ extension CPUBackend {
 
     // MARK: - Loops shared with the transposed convolution
 
-    /// output[n, o, y, x] = bias[o] + sum over i, ky, kx of
+    /// Computes output[n, o, y, x] = bias[o] + the sum over i, ky, kx of
     /// input[n, i, y*s - p + ky, x*s - p + kx] * weight[o, i, ky, kx], one task per (n, o).
     func gatherConvolution(input: UnsafeMutableBufferPointer<Float>,
                            weight: UnsafeMutableBufferPointer<Float>,
                            bias: UnsafeMutableBufferPointer<Float>?,
-                           output: UnsafeMutableBufferPointer<Float>, sizes: ConvolutionSizes) {
-        let s = sizes
+                           output: UnsafeMutableBufferPointer<Float>, sizes s: ConvolutionSizes) {
         let inputPlane = s.inputHeight * s.inputWidth
         let outputPlane = s.outputHeight * s.outputWidth
-        let kernelSize = s.kernelHeight * s.kernelWidth
+        let stride = s.stride
         parallelFor(s.batch * s.outputChannels) { task in
             let n = task / s.outputChannels
             let o = task % s.outputChannels
-            let initial = bias.map { Double($0[o]) } ?? 0
-            var sums = [Double](repeating: initial, count: outputPlane)
-            sums.withUnsafeMutableBufferPointer { sums in
-                for i in 0..<s.inputChannels {
-                    let plane = (n * s.inputChannels + i) * inputPlane
-                    for ky in 0..<s.kernelHeight {
-                        let rows = tapRange(ky, inputSize: s.inputHeight, outputSize: s.outputHeight,
-                                            stride: s.stride, padding: s.padding)
-                        for kx in 0..<s.kernelWidth {
-                            let columns = tapRange(kx, inputSize: s.inputWidth,
-                                                   outputSize: s.outputWidth,
-                                                   stride: s.stride, padding: s.padding)
-                            let tap = Double(weight[(o * s.inputChannels + i) * kernelSize
-                                + ky * s.kernelWidth + kx])
-                            for y in rows {
-                                let inputRow = plane + (y * s.stride - s.padding + ky) * s.inputWidth
-                                    - s.padding + kx
-                                let outputRow = y * s.outputWidth
-                                for x in columns {
-                                    sums[outputRow + x] += tap * Double(input[inputRow + x * s.stride])
-                                }
+            let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: outputPlane)
+            defer { sums.deallocate() }
+            sums.initialize(repeating: bias.map { Double($0[o]) } ?? 0)
+
+            for i in 0..<s.inputChannels {
+                let plane = (n * s.inputChannels + i) * inputPlane
+                let taps = (o * s.inputChannels + i) * s.kernelHeight * s.kernelWidth
+                for ky in 0..<s.kernelHeight {
+                    for kx in 0..<s.kernelWidth {
+                        let tap = Double(weight[taps + ky * s.kernelWidth + kx])
+                        let columns = s.outputColumns(reading: kx)
+                        for y in s.outputRows(reading: ky) {
+                            let inputRow = plane + s.inputOffset(outputRow: y, ky: ky, kx: kx)
+                            let outputRow = y * s.outputWidth
+                            for x in columns {
+                                sums[outputRow + x] += tap * Double(input[inputRow + x * stride])
                             }
                         }
                     }
                 }
-                let base = task * outputPlane
-                for index in 0..<outputPlane {
-                    output[base + index] = Float(sums[index])
-                }
+            }
+
+            let base = task * outputPlane
+            for index in 0..<outputPlane {
+                output[base + index] = Float(sums[index])
             }
         }
     }
 
-    /// The adjoint of `gatherConvolution`: gradInput[n, i, iy, ix] = bias[i] + the sum of
+    /// Computes the adjoint of `gatherConvolution`: gradInput[n, i, iy, ix] = bias[i] + the sum of
     /// gradOutput[n, o, y, x] * weight[o, i, ky, kx] over every (o, ky, kx, y, x) with
     /// iy = y*s - p + ky and ix = x*s - p + kx. One task per (n, i) scatters into its own plane.
     func scatterConvolution(gradOutput: UnsafeMutableBufferPointer<Float>,
                             weight: UnsafeMutableBufferPointer<Float>,
                             bias: UnsafeMutableBufferPointer<Float>?,
-                            gradInput: UnsafeMutableBufferPointer<Float>, sizes: ConvolutionSizes) {
-        let s = sizes
+                            gradInput: UnsafeMutableBufferPointer<Float>,
+                            sizes s: ConvolutionSizes) {
         let inputPlane = s.inputHeight * s.inputWidth
         let outputPlane = s.outputHeight * s.outputWidth
-        let kernelSize = s.kernelHeight * s.kernelWidth
+        let stride = s.stride
         parallelFor(s.batch * s.inputChannels) { task in
             let n = task / s.inputChannels
             let i = task % s.inputChannels
-            let initial = bias.map { Double($0[i]) } ?? 0
-            var sums = [Double](repeating: initial, count: inputPlane)
-            sums.withUnsafeMutableBufferPointer { sums in
-                for o in 0..<s.outputChannels {
-                    let plane = (n * s.outputChannels + o) * outputPlane
-                    for ky in 0..<s.kernelHeight {
-                        let rows = tapRange(ky, inputSize: s.inputHeight, outputSize: s.outputHeight,
-                                            stride: s.stride, padding: s.padding)
-                        for kx in 0..<s.kernelWidth {
-                            let columns = tapRange(kx, inputSize: s.inputWidth,
-                                                   outputSize: s.outputWidth,
-                                                   stride: s.stride, padding: s.padding)
-                            let tap = Double(weight[(o * s.inputChannels + i) * kernelSize
-                                + ky * s.kernelWidth + kx])
-                            for y in rows {
-                                let inputRow = (y * s.stride - s.padding + ky) * s.inputWidth
-                                    - s.padding + kx
-                                let outputRow = plane + y * s.outputWidth
-                                for x in columns {
-                                    sums[inputRow + x * s.stride] += tap * Double(gradOutput[outputRow + x])
-                                }
+            let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: inputPlane)
+            defer { sums.deallocate() }
+            sums.initialize(repeating: bias.map { Double($0[i]) } ?? 0)
+
+            for o in 0..<s.outputChannels {
+                let plane = (n * s.outputChannels + o) * outputPlane
+                let taps = (o * s.inputChannels + i) * s.kernelHeight * s.kernelWidth
+                for ky in 0..<s.kernelHeight {
+                    for kx in 0..<s.kernelWidth {
+                        let tap = Double(weight[taps + ky * s.kernelWidth + kx])
+                        let columns = s.outputColumns(reading: kx)
+                        for y in s.outputRows(reading: ky) {
+                            let inputRow = s.inputOffset(outputRow: y, ky: ky, kx: kx)
+                            let outputRow = plane + y * s.outputWidth
+                            for x in columns {
+                                let gradient = Double(gradOutput[outputRow + x])
+                                sums[inputRow + x * stride] += tap * gradient
                             }
                         }
                     }
                 }
-                let base = task * inputPlane
-                for index in 0..<inputPlane {
-                    gradInput[base + index] = Float(sums[index])
-                }
+            }
+
+            let base = task * inputPlane
+            for index in 0..<inputPlane {
+                gradInput[base + index] = Float(sums[index])
             }
         }
     }
 
-    /// gradWeight[o, i, ky, kx] (+)= the sum over n, y, x of
+    /// Computes gradWeight[o, i, ky, kx] (+)= the sum over n, y, x of
     /// gradOutput[n, o, y, x] * input[n, i, y*s - p + ky, x*s - p + kx], one task per o.
     func convolutionWeightGradient(input: UnsafeMutableBufferPointer<Float>,
                                    gradOutput: UnsafeMutableBufferPointer<Float>,
                                    gradWeight: UnsafeMutableBufferPointer<Float>,
-                                   sizes: ConvolutionSizes, accumulate: Bool) {
-        let s = sizes
+                                   sizes s: ConvolutionSizes, accumulate: Bool) {
         let inputPlane = s.inputHeight * s.inputWidth
         let outputPlane = s.outputHeight * s.outputWidth
-        let kernelSize = s.kernelHeight * s.kernelWidth
+        let stride = s.stride
         parallelFor(s.outputChannels) { o in
             for i in 0..<s.inputChannels {
+                let taps = (o * s.inputChannels + i) * s.kernelHeight * s.kernelWidth
                 for ky in 0..<s.kernelHeight {
-                    let rows = tapRange(ky, inputSize: s.inputHeight, outputSize: s.outputHeight,
-                                        stride: s.stride, padding: s.padding)
                     for kx in 0..<s.kernelWidth {
-                        let columns = tapRange(kx, inputSize: s.inputWidth,
-                                               outputSize: s.outputWidth,
-                                               stride: s.stride, padding: s.padding)
+                        let columns = s.outputColumns(reading: kx)
                         var sum = 0.0
                         for n in 0..<s.batch {
                             let inputBase = (n * s.inputChannels + i) * inputPlane
                             let outputBase = (n * s.outputChannels + o) * outputPlane
-                            for y in rows {
+                            for y in s.outputRows(reading: ky) {
                                 let inputRow = inputBase
-                                    + (y * s.stride - s.padding + ky) * s.inputWidth - s.padding + kx
+                                    + s.inputOffset(outputRow: y, ky: ky, kx: kx)
                                 let outputRow = outputBase + y * s.outputWidth
                                 for x in columns {
                                     sum += Double(gradOutput[outputRow + x])
-                                        * Double(input[inputRow + x * s.stride])
+                                        * Double(input[inputRow + x * stride])
                                 }
                             }
                         }
-                        let index = (o * s.inputChannels + i) * kernelSize + ky * s.kernelWidth + kx
+                        let index = taps + ky * s.kernelWidth + kx
                         let previous = accumulate ? Double(gradWeight[index]) : 0
                         gradWeight[index] = Float(previous + sum)
                     }
@@ -191,7 +179,7 @@ extension CPUBackend {
         }
     }
 
-    /// sums[c] (+)= the sum of values[n, c, ...] over n and the plane: a bias gradient.
+    /// Computes sums[c] (+)= the sum of values[n, c, ...] over n and the plane, a bias gradient.
     func sumChannels(of values: UnsafeMutableBufferPointer<Float>, batch: Int, channels: Int,
                      planeSize: Int, into sums: UnsafeMutableBufferPointer<Float>,
                      accumulate: Bool) {
@@ -209,10 +197,31 @@ extension CPUBackend {
     }
 }
 
-/// The output positions y whose input position y*stride - padding + tap lies in 0..<inputSize,
-/// so the inner loops need no bounds checks.
-func tapRange(_ tap: Int, inputSize: Int, outputSize: Int, stride: Int,
-              padding: Int) -> Range<Int> {
+extension ConvolutionSizes {
+    /// Returns the output rows y whose input row y*stride - padding + ky lies inside the input,
+    /// so the inner loops need no bounds checks.
+    func outputRows(reading ky: Int) -> Range<Int> {
+        tapRange(ky, inputSize: inputHeight, outputSize: outputHeight, stride: stride,
+                 padding: padding)
+    }
+
+    /// Returns the output columns x whose input column x*stride - padding + kx lies inside the
+    /// input.
+    func outputColumns(reading kx: Int) -> Range<Int> {
+        tapRange(kx, inputSize: inputWidth, outputSize: outputWidth, stride: stride,
+                 padding: padding)
+    }
+
+    /// Offset within an input plane of the pixel that output (outputRow, 0) reads through tap
+    /// (ky, kx). It may be negative or past the row, but never for an x in `outputColumns`.
+    func inputOffset(outputRow y: Int, ky: Int, kx: Int) -> Int {
+        (y * stride - padding + ky) * inputWidth - padding + kx
+    }
+}
+
+/// Returns the output positions y for which y*stride - padding + tap lies in 0..<inputSize.
+private func tapRange(_ tap: Int, inputSize: Int, outputSize: Int, stride: Int,
+                      padding: Int) -> Range<Int> {
     let firstOffset = padding - tap
     let lower = firstOffset <= 0 ? 0 : (firstOffset + stride - 1) / stride
     let lastOffset = inputSize - 1 + padding - tap

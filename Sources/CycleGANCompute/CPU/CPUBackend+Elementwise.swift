@@ -30,7 +30,7 @@ extension CPUBackend {
         }
     }
 
-    /// The derivative comes from the forward output y: ReLU passes the gradient where y > 0,
+    /// Computes the gradient from the forward output y: ReLU passes the gradient where y > 0,
     /// LeakyReLU scales it by the slope where y <= 0 (y > 0 exactly when x > 0 because the slope is
     /// non-negative), and tanh multiplies it by 1 - y^2.
     public func activationBackward(_ activation: Activation, output: Tensor, gradOutput: Tensor,
@@ -132,8 +132,8 @@ extension CPUBackend {
     private func validateActivation(_ activation: Activation, op: String) throws {
         if case .leakyReLU(let slope) = activation, !(slope >= 0) {
             throw ComputeError.shapeMismatch(op: op, detail: "LeakyReLU slope \(slope) is "
-                + "invalid; the backward pass reads the sign of x from the output, which needs a "
-                + "slope >= 0")
+                + "invalid because the backward pass reads the sign of x from the output, "
+                + "which needs a slope >= 0")
         }
     }
 }

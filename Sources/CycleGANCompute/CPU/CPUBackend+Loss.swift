@@ -1,7 +1,7 @@
 import Foundation
 
 /// MSELoss, L1Loss and BCEWithLogitsLoss with mean reduction on the host. The loss sums run in
-/// Double, in index order, on one thread; the gradients are element-wise.
+/// Double, in index order, on one thread. The gradients are element-wise.
 extension CPUBackend {
     public func mseLoss(input: Tensor, target: Float, loss: Tensor, gradInput: Tensor?,
                         gradScale: Float) throws {

@@ -58,7 +58,7 @@ extension CPUBackend {
     }
 }
 
-/// The input index that padded index `index` (-size < index < 2 * size - 1) mirrors.
+/// Returns the input index that padded index `index` (-size < index < 2 * size - 1) mirrors.
 func reflect(_ index: Int, size: Int) -> Int {
     if index < 0 {
         return -index

@@ -42,7 +42,7 @@ public final class CPUBackend: ComputeBackend {
     public func makeTensor(_ shape: TensorShape) throws -> Tensor {
         if let negative = shape.dimensions.first(where: { $0 < 0 }) {
             throw ComputeError.shapeMismatch(op: "makeTensor", detail: "shape \(shape) has the "
-                + "negative dimension \(negative); every dimension must be >= 0")
+                + "negative dimension \(negative), but every dimension must be >= 0")
         }
         return Tensor(buffer: CPUBuffer(capacity: shape.count), shape: shape)
     }
@@ -69,12 +69,12 @@ public final class CPUBackend: ComputeBackend {
 
     // MARK: - Helpers shared by the op files
 
-    /// The tensor's elements, at its offset into its buffer.
+    /// Returns the tensor's elements, starting at its offset into its buffer.
     func elements(of tensor: Tensor, op: String) throws -> UnsafeMutableBufferPointer<Float> {
         guard let buffer = tensor.buffer as? CPUBuffer else {
             throw ComputeError.shapeMismatch(op: op, detail: "\(tensor) is stored in "
-                + "\(type(of: tensor.buffer)), not in host memory; pass tensors made by this "
-                + "CPUBackend")
+                + "\(type(of: tensor.buffer)), not in host memory. Pass tensors made by this "
+                + "CPUBackend.")
         }
         guard let base = buffer.storage.baseAddress else {
             return UnsafeMutableBufferPointer(start: nil, count: 0)
