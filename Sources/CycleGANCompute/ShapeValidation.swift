@@ -23,10 +23,13 @@ struct ConvolutionSizes: Equatable {
 struct ConvolutionArgumentNames {
     var input: String
     var output: String
+    var weight = "weight"
+    var bias = "bias"
 
     static let forward = ConvolutionArgumentNames(input: "input", output: "output")
     static let backwardInput = ConvolutionArgumentNames(input: "gradInput", output: "gradOutput")
-    static let backwardWeight = ConvolutionArgumentNames(input: "input", output: "gradOutput")
+    static let backwardWeight = ConvolutionArgumentNames(input: "input", output: "gradOutput",
+                                                         weight: "gradWeight", bias: "gradBias")
 }
 
 /// Checks a Conv2d call: `input` `[N, Cin, H, W]`, `weight` `[Cout, Cin, kh, kw]`, `bias` `[Cout]`
@@ -37,7 +40,7 @@ func validateConvolution(input: Tensor, weight: Tensor, bias: Tensor?, output: T
     try validateGeometry(geometry, transposed: false, op: op)
     try validateRank(input, 4, name: names.input, op: op)
     try validateRank(output, 4, name: names.output, op: op)
-    try validateRank(weight, 4, name: "weight", op: op)
+    try validateRank(weight, 4, name: names.weight, op: op)
     let (n, inChannels, height, width) = input.shape.nchw
     let w = weight.shape.dimensions
     let sizes = ConvolutionSizes(
@@ -48,9 +51,10 @@ func validateConvolution(input: Tensor, weight: Tensor, bias: Tensor?, output: T
 
     if w[1] != inChannels {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.input) \(input.shape) has "
-            + "\(inChannels) channels but weight \(weight.shape) [out, in, kh, kw] expects \(w[1])")
+            + "\(inChannels) channels but \(names.weight) \(weight.shape) [out, in, kh, kw] "
+            + "expects \(w[1])")
     }
-    try validateKernel(weight, geometry: geometry, op: op)
+    try validateKernel(weight, name: names.weight, geometry: geometry, op: op)
     let expected = geometry.convolutionOutputSize(height: height, width: width)
     if height + 2 * geometry.padding < geometry.kernelHeight
         || width + 2 * geometry.padding < geometry.kernelWidth {
@@ -61,10 +65,10 @@ func validateConvolution(input: Tensor, weight: Tensor, bias: Tensor?, output: T
     let expectedOutput = TensorShape([n, w[0], expected.height, expected.width])
     if output.shape != expectedOutput {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.output) is \(output.shape) but "
-            + "\(names.input) \(input.shape) with weight \(weight.shape), stride "
+            + "\(names.input) \(input.shape) with \(names.weight) \(weight.shape), stride "
             + "\(geometry.stride) and padding \(geometry.padding) gives \(expectedOutput)")
     }
-    try validateBias(bias, channels: w[0], op: op)
+    try validateBias(bias, name: names.bias, channels: w[0], op: op)
     return sizes
 }
 
@@ -78,15 +82,16 @@ func validateTransposedConvolution(input: Tensor, weight: Tensor, bias: Tensor?,
     try validateGeometry(geometry, transposed: true, op: op)
     try validateRank(input, 4, name: names.input, op: op)
     try validateRank(output, 4, name: names.output, op: op)
-    try validateRank(weight, 4, name: "weight", op: op)
+    try validateRank(weight, 4, name: names.weight, op: op)
     let (n, inChannels, height, width) = input.shape.nchw
     let w = weight.shape.dimensions
 
     if w[0] != inChannels {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.input) \(input.shape) has "
-            + "\(inChannels) channels but weight \(weight.shape) [in, out, kh, kw] expects \(w[0])")
+            + "\(inChannels) channels but \(names.weight) \(weight.shape) [in, out, kh, kw] "
+            + "expects \(w[0])")
     }
-    try validateKernel(weight, geometry: geometry, op: op)
+    try validateKernel(weight, name: names.weight, geometry: geometry, op: op)
     let expected = geometry.transposedOutputSize(height: height, width: width)
     if expected.height < 1 || expected.width < 1 {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.input) \(input.shape) with "
@@ -96,11 +101,11 @@ func validateTransposedConvolution(input: Tensor, weight: Tensor, bias: Tensor?,
     let expectedOutput = TensorShape([n, w[1], expected.height, expected.width])
     if output.shape != expectedOutput {
         throw ComputeError.shapeMismatch(op: op, detail: "\(names.output) is \(output.shape) but "
-            + "\(names.input) \(input.shape) with weight \(weight.shape), stride "
+            + "\(names.input) \(input.shape) with \(names.weight) \(weight.shape), stride "
             + "\(geometry.stride), padding \(geometry.padding) and output padding "
             + "\(geometry.outputPadding) gives \(expectedOutput)")
     }
-    try validateBias(bias, channels: w[1], op: op)
+    try validateBias(bias, name: names.bias, channels: w[1], op: op)
     return ConvolutionSizes(
         batch: n, inputChannels: inChannels, inputHeight: height, inputWidth: width,
         outputChannels: w[1], outputHeight: expected.height, outputWidth: expected.width,
@@ -214,19 +219,20 @@ private func validateGeometry(_ geometry: ConvolutionGeometry, transposed: Bool,
     }
 }
 
-private func validateKernel(_ weight: Tensor, geometry: ConvolutionGeometry, op: String) throws {
+private func validateKernel(_ weight: Tensor, name: String, geometry: ConvolutionGeometry,
+                            op: String) throws {
     let w = weight.shape.dimensions
     if w[2] != geometry.kernelHeight || w[3] != geometry.kernelWidth {
-        throw ComputeError.shapeMismatch(op: op, detail: "weight \(weight.shape) has a "
+        throw ComputeError.shapeMismatch(op: op, detail: "\(name) \(weight.shape) has a "
             + "\(w[2])x\(w[3]) kernel but the geometry says \(geometry.kernelHeight)x"
             + "\(geometry.kernelWidth)")
     }
 }
 
-private func validateBias(_ bias: Tensor?, channels: Int, op: String) throws {
+private func validateBias(_ bias: Tensor?, name: String, channels: Int, op: String) throws {
     guard let bias else { return }
     if bias.shape != TensorShape([channels]) {
-        throw ComputeError.shapeMismatch(op: op, detail: "bias \(bias.shape) must be "
+        throw ComputeError.shapeMismatch(op: op, detail: "\(name) \(bias.shape) must be "
             + "[\(channels)], one value per output channel")
     }
 }

@@ -84,6 +84,16 @@ final class CPUElementwiseTests: XCTestCase {
         }
     }
 
+    func testActivationsPropagateNaN() throws {
+        for activation in activations {
+            let output = try backend.makeTensor(TensorShape([2]))
+            try backend.activationForward(activation, input: backend.tensor([2], [.nan, 1]),
+                                          output: output)
+            let values = try backend.read(output)
+            XCTAssertTrue(values[0].isNaN, "\(activation) of NaN gave \(values[0])")
+        }
+    }
+
     func testNegativeLeakySlopeIsRejected() throws {
         let x = try backend.makeTensor(TensorShape([4]))
         assertShapeMismatch(op: "activationForward", containing: "slope -0.5") {

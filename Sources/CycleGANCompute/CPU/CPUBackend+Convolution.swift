@@ -41,6 +41,8 @@ extension CPUBackend {
         let sizes = try validateConvolution(input: input, weight: gradWeight, bias: gradBias,
                                             output: gradOutput, geometry: geometry, op: op,
                                             names: .backwardWeight)
+        try validateDisjoint(("gradWeight", gradWeight), from: ("input", input), op: op)
+        try validateDisjoint(("gradWeight", gradWeight), from: ("gradOutput", gradOutput), op: op)
         let gradOutputValues = try elements(of: gradOutput, op: op)
 
         convolutionWeightGradient(input: try elements(of: input, op: op),

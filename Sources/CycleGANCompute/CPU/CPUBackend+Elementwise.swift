@@ -15,8 +15,9 @@ extension CPUBackend {
         parallelRanges(x.count) { range in
             switch activation {
             case .relu:
+                // Written so that NaN passes through, as in PyTorch.
                 for index in range {
-                    y[index] = x[index] > 0 ? x[index] : 0
+                    y[index] = x[index] < 0 ? 0 : x[index]
                 }
             case .leakyReLU(let slope):
                 for index in range {
@@ -47,7 +48,7 @@ extension CPUBackend {
             switch activation {
             case .relu:
                 for index in range {
-                    dx[index] = y[index] > 0 ? dy[index] : 0
+                    dx[index] = y[index] <= 0 ? 0 : dy[index]
                 }
             case .leakyReLU(let slope):
                 for index in range {

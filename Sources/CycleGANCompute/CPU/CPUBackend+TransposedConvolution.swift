@@ -45,6 +45,8 @@ extension CPUBackend {
                                                       bias: gradBias, output: gradOutput,
                                                       geometry: geometry, op: op,
                                                       names: .backwardWeight)
+        try validateDisjoint(("gradWeight", gradWeight), from: ("input", input), op: op)
+        try validateDisjoint(("gradWeight", gradWeight), from: ("gradOutput", gradOutput), op: op)
         let gradOutputValues = try elements(of: gradOutput, op: op)
 
         // gradWeight[i, o, ky, kx] sums input[n, i, y, x] * gradOutput[n, o, y*s - p + ky, ...],
