@@ -3,7 +3,7 @@
 /// the argument and the shapes, and returns the sizes the op's loops need.
 
 /// Sizes of one convolution or transposed convolution, in the terms of the op that was called:
-/// for a transposed convolution `input` is the transposed op's input (the smaller image).
+/// for a transposed convolution `input` is the transposed op's input.
 struct ConvolutionSizes: Equatable {
     var batch: Int
     var inputChannels: Int

@@ -62,7 +62,7 @@ func assertClose(_ actual: [Float], _ expected: [Float], tolerance: Tolerance,
                 message, shape: shape, indices: indices, file: file, line: line)
 }
 
-/// "[n, c, y, x]" for a flat element index of a tensor of `shape` (any rank).
+/// Formats a flat element index of a tensor of `shape` as coordinates, "[n, c, y, x]" for NCHW.
 func coordinates(of index: Int, in shape: TensorShape) -> String {
     var remainder = index
     var parts: [Int] = []
