@@ -192,8 +192,8 @@ final class CPUConvolutionTests: XCTestCase {
     func testBackwardWeightAccumulates() throws {
         var random = SeededRandom(seed: 300)
         let g = ConvolutionGeometry(kernel: 3, stride: 2, padding: 1)
-        let input = try backend.tensor([2, 3, 6, 6], random.uniformValues(216))
-        let gradOutput = try backend.tensor([2, 4, 3, 3], random.uniformValues(72))
+        let input = try backend.randomTensor([2, 3, 6, 6], using: &random)
+        let gradOutput = try backend.randomTensor([2, 4, 3, 3], using: &random)
         let gradWeight = try backend.makeTensor(TensorShape([4, 3, 3, 3]))
         let gradBias = try backend.makeTensor(TensorShape([4]))
 

@@ -166,6 +166,12 @@ extension ComputeBackend {
         try write(values, to: tensor)
         return tensor
     }
+
+    /// Makes a tensor of `dimensions` with values drawn uniformly from `range` by `random`.
+    func randomTensor(_ dimensions: [Int], using random: inout SeededRandom,
+                      in range: ClosedRange<Double> = -1...1) throws -> Tensor {
+        try tensor(dimensions, random.uniformValues(TensorShape(dimensions).count, in: range))
+    }
 }
 
 // MARK: - Finite differences

@@ -2,9 +2,8 @@
 /// convolution reuses with input and output exchanged.
 ///
 /// Layouts: input `[N, Cin, H, W]`, weight `[Cout, Cin, kh, kw]`, output `[N, Cout, OH, OW]`.
-/// Each loop sums every output element in a fixed order (input channel, kernel row, kernel
-/// column) into a Double, and a task writes only its own output planes, so results do not
-/// depend on thread timing.
+/// Each loop sums every element it writes into a Double in a fixed loop order, and each task
+/// writes only its own planes or weights, so results do not depend on thread timing.
 extension CPUBackend {
     public func conv2dForward(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor,
                               geometry: ConvolutionGeometry) throws {
