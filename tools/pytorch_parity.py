@@ -8,16 +8,17 @@ check the Swift code against PyTorch's own layers, state_dict naming and autogra
 Subcommands:
   keys    Writes Tests/TrainingTests/ModelStateDictFixture.swift: every state_dict key and
           shape of resnet_9blocks, resnet_6blocks (ngf 64) and the basic PatchGAN (ndf 64).
-  losses  Loads the four networks from safetensors files the Swift tests wrote, runs one
-          CycleGAN iteration on the inputs stored next to them, and writes the losses and the
-          updated weights' checksums as JSON.
+  losses  Loads the four networks and two input batches that
+          `CYCLEGAN_PARITY_EXPORT=FOLDER swift test --filter ModelPyTorchParityTests` wrote,
+          runs one CycleGAN iteration as the reference's optimize_parameters, and writes
+          Tests/TrainingTests/ModelPyTorchFixture.swift: the losses, sampled gradients and
+          sampled updated values of every parameter.
 
 Needs torch (tested with 2.13.0+cpu); `swift test` never runs this script.
 """
 
 import argparse
 import json
-import math
 import pathlib
 import struct
 import sys
@@ -115,15 +116,151 @@ def write_keys(output):
     print(f"wrote {output}")
 
 
+# ---------------------------------------------------------------------------------------------
+# losses
+
+
+def read_safetensors(path):
+    """Returns ({name: float32 tensor}, metadata) of an F32 safetensors file."""
+    data = path.read_bytes()
+    (header_size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + header_size])
+    metadata = header.pop("__metadata__", {})
+    start = 8 + header_size
+    tensors = {}
+    for name, entry in header.items():
+        if entry["dtype"] != "F32":
+            raise SystemExit(f"{path}: tensor {name} has dtype {entry['dtype']}, expected F32")
+        begin, end = entry["data_offsets"]
+        values = torch.frombuffer(bytearray(data[start + begin:start + end]), dtype=torch.float32)
+        tensors[name] = values.reshape(entry["shape"])
+    return tensors, metadata
+
+
+def gan_loss(prediction, is_real, mode):
+    target = torch.full_like(prediction, 1.0 if is_real else 0.0)
+    if mode == "lsgan":
+        return nn.functional.mse_loss(prediction, target)
+    return nn.functional.binary_cross_entropy_with_logits(prediction, target)
+
+
+def sample_indices(count):
+    return sorted({0, count // 3, (2 * count) // 3, count - 1})
+
+
+def describe(network, gradients_only):
+    """Per state_dict key: the gradient norm, sampled gradients and sampled values."""
+    result = {}
+    for key, parameter in network.named_parameters():
+        flat_gradient = parameter.grad.detach().flatten().double()
+        flat_value = parameter.detach().flatten().double()
+        indices = sample_indices(flat_value.numel())
+        entry = {"gradient_norm": float(flat_gradient.norm()),
+                 "indices": indices,
+                 "gradients": [float(flat_gradient[i]) for i in indices]}
+        if not gradients_only:
+            entry["values"] = [float(flat_value[i]) for i in indices]
+        result[key] = entry
+    return result
+
+
+def run_iteration(folder):
+    """One optimize_parameters of the reference on the files the Swift export test wrote."""
+    inputs, options = read_safetensors(folder / "parity_inputs.safetensors")
+    ngf, ndf, blocks = int(options["ngf"]), int(options["ndf"]), int(options["n_blocks"])
+    lambda_a, lambda_b = float(options["lambda_A"]), float(options["lambda_B"])
+    lambda_identity = float(options["lambda_identity"])
+    mode = options["gan_mode"]
+    lr, beta1 = float(options["lr"]), float(options["beta1"])
+
+    networks = {"G_A": Generator(ngf, blocks), "G_B": Generator(ngf, blocks),
+                "D_A": Discriminator(ndf), "D_B": Discriminator(ndf)}
+    for role, network in networks.items():
+        state, _ = read_safetensors(folder / f"parity_net_{role}.safetensors")
+        network.load_state_dict(state, strict=True)
+    g_a, g_b, d_a, d_b = (networks[r] for r in ("G_A", "G_B", "D_A", "D_B"))
+    optimizer_g = torch.optim.Adam(list(g_a.parameters()) + list(g_b.parameters()), lr=lr,
+                                   betas=(beta1, 0.999))
+    optimizer_d = torch.optim.Adam(list(d_a.parameters()) + list(d_b.parameters()), lr=lr,
+                                   betas=(beta1, 0.999))
+    real_a, real_b = inputs["real_A"], inputs["real_B"]
+
+    # Generator step with the discriminators frozen.
+    fake_b = g_a(real_a)
+    rec_a = g_b(fake_b)
+    fake_a = g_b(real_b)
+    rec_b = g_a(fake_a)
+    for network in (d_a, d_b):
+        network.requires_grad_(False)
+    optimizer_g.zero_grad()
+    idt_a = g_a(real_b)
+    idt_b = g_b(real_a)
+    losses = {
+        "idt_A": nn.functional.l1_loss(idt_a, real_b) * lambda_b * lambda_identity,
+        "idt_B": nn.functional.l1_loss(idt_b, real_a) * lambda_a * lambda_identity,
+        "G_A": gan_loss(d_a(fake_b), True, mode),
+        "G_B": gan_loss(d_b(fake_a), True, mode),
+        "cycle_A": nn.functional.l1_loss(rec_a, real_a) * lambda_a,
+        "cycle_B": nn.functional.l1_loss(rec_b, real_b) * lambda_b,
+    }
+    sum(losses.values()).backward()
+    generator_gradients = {role: describe(networks[role], True) for role in ("G_A", "G_B")}
+    optimizer_g.step()
+
+    # Discriminator step; an empty pool of 50 returns the fakes themselves.
+    for network in (d_a, d_b):
+        network.requires_grad_(True)
+    optimizer_d.zero_grad()
+    for name, network, real, fake in (("D_A", d_a, real_b, fake_b),
+                                      ("D_B", d_b, real_a, fake_a)):
+        loss = (gan_loss(network(real), True, mode)
+                + gan_loss(network(fake.detach()), False, mode)) * 0.5
+        loss.backward()
+        losses[name] = loss
+    discriminator_gradients = {role: describe(networks[role], True) for role in ("D_A", "D_B")}
+    optimizer_d.step()
+
+    result = {"options": options, "torch": torch.__version__,
+              "losses": {name: float(value.detach()) for name, value in losses.items()},
+              "networks": {}}
+    for role, gradients in {**generator_gradients, **discriminator_gradients}.items():
+        updated = describe(networks[role], False)
+        for key, entry in gradients.items():
+            entry["values"] = updated[key]["values"]
+        result["networks"][role] = gradients
+    return result
+
+
+def write_losses(folder, output):
+    result = run_iteration(folder)
+    text = json.dumps(result, separators=(",", ":"))
+    lines = [text[i:i + 96] for i in range(0, len(text), 96)]
+    output.write_text(
+        "// Generated by tools/pytorch_parity.py losses with torch "
+        f"{torch.__version__}; do not edit.\n"
+        "// One CycleGAN iteration in PyTorch on the networks and images that\n"
+        "// ModelPyTorchParityTests.testExportParityInputs writes: losses, sampled gradients\n"
+        "// before each optimizer step and sampled values after it.\n\n"
+        "let modelPyTorchIterationFixture = \"\"\"\n" + "\\\n".join(lines) + "\n\"\"\"\n")
+    print(f"wrote {output}: losses {result['losses']}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     keys = commands.add_parser("keys")
     keys.add_argument("--output", type=pathlib.Path,
                       default=REPO / "Tests/TrainingTests/ModelStateDictFixture.swift")
+    losses = commands.add_parser("losses")
+    losses.add_argument("folder", type=pathlib.Path,
+                        help="folder the Swift export test wrote (CYCLEGAN_PARITY_EXPORT)")
+    losses.add_argument("--output", type=pathlib.Path,
+                        default=REPO / "Tests/TrainingTests/ModelPyTorchFixture.swift")
     arguments = parser.parse_args()
     if arguments.command == "keys":
         write_keys(arguments.output)
+    else:
+        write_losses(arguments.folder, arguments.output)
 
 
 if __name__ == "__main__":
