@@ -165,7 +165,7 @@ def describe(network, gradients_only):
 
 
 def run_iteration(folder):
-    """One optimize_parameters of the reference on the files the Swift export test wrote."""
+    """Run one reference optimize_parameters on the files the Swift export test wrote."""
     inputs, options = read_safetensors(folder / "parity_inputs.safetensors")
     ngf, ndf, blocks = int(options["ngf"]), int(options["ndf"]), int(options["n_blocks"])
     lambda_a, lambda_b = float(options["lambda_A"]), float(options["lambda_B"])

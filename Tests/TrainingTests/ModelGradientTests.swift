@@ -8,8 +8,8 @@ import XCTest
 final class ModelGradientTests: XCTestCase {
     /// Step of the central differences.
     private let step: Float = 1e-3
-    /// The network computes in fp32, so L carries a rounding error near 1e-6 (hundreds of
-    /// outputs of about 1e-7 relative error each); divided by 2h that is about 5e-4 absolute.
+    /// The network computes in fp32, so L carries a rounding error near 1e-6 from hundreds of
+    /// outputs of about 1e-7 relative error each. Divided by 2h that is about 5e-4 absolute.
     /// The relative part covers the O(h^2) truncation and the rare ReLU kink within h.
     private let tolerance = Tolerance(absolute: 2e-3, relative: 2e-2,
                                       reason: "fp32 forward passes divided by 2h = 2e-3")
@@ -89,8 +89,8 @@ final class ModelGradientTests: XCTestCase {
             return (plus - minus) / Double(2 * h)
         }
 
-        // A ReLU kink within 2h of a sample makes the difference quotient depend on the step;
-        // such samples are left out (at most a quarter of them), the rest compared at step h.
+        // A ReLU kink within 2h of a sample makes the difference quotient depend on the step.
+        // Such samples are left out (at most a quarter of them), the rest compared at step h.
         var kinks: [String] = []
         func compare(_ tensor: Tensor, _ host: [Float], _ indices: [Int], _ labels: [String],
                      analytic: [Float], _ what: String) throws -> [Double] {

@@ -10,7 +10,7 @@ final class ModelOpenCLParityTests: XCTestCase {
     /// Tolerances, each with its reason.
     private enum Tolerances {
         /// Loss reductions run in another order on the device (work-group trees against the
-        /// CPU's Double sums); the networks' fp32 rounding differs a little along the way.
+        /// CPU's Double sums), and the networks' fp32 rounding differs a little along the way.
         static let losses = Tolerance(absolute: 1e-5, relative: 2e-4,
                                       reason: "fp32 networks and reductions in another order")
         /// Images pass through up to two generators of fp32 convolutions summed in another
@@ -90,7 +90,8 @@ final class ModelOpenCLParityTests: XCTestCase {
         }
     }
 
-    /// The OpenCL backend; without one the test skips, except under CI=true, where it fails.
+    /// Returns the OpenCL backend. Without one the test skips, except under CI=true, where it
+    /// fails.
     private func makeOpenCLBackendForParity() throws -> ComputeBackend? {
         let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
         do {

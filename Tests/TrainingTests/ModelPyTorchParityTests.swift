@@ -4,7 +4,7 @@ import XCTest
 
 @testable import CycleGANTraining
 
-/// One iteration against PyTorch: ModelPyTorchFixture.swift holds what tools/pytorch_parity.py
+/// One iteration against PyTorch: ModelPyTorchFixture.swift contains what tools/pytorch_parity.py
 /// computed with torch from the networks and images `testExportParityInputs` writes.
 ///
 /// To regenerate after a change to weight initialisation or to these options:
@@ -15,9 +15,9 @@ final class ModelPyTorchParityTests: XCTestCase {
         /// PyTorch's fp32 kernels sum in another order than the CPU backend's Double sums.
         static let losses = Tolerance(absolute: 1e-6, relative: 5e-5,
                                       reason: "fp32 networks, summation order differs")
-        /// Gradients sum over every pixel and pass two generators and a discriminator; errors
-        /// scale with the size of the key's gradient, so the absolute part is relative to its
-        /// norm.
+        /// Gradients sum over every pixel and pass two generators and a discriminator. Their
+        /// errors scale with the size of the key's gradient, so the absolute part is relative to
+        /// its norm.
         static func gradients(norm: Double) -> Tolerance {
             Tolerance(absolute: 2e-5 * norm + 1e-7, relative: 1e-3,
                       reason: "fp32 backward passes, summation order differs")

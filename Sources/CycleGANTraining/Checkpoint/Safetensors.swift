@@ -48,10 +48,10 @@ public struct StoredTensor: Equatable {
 
 /// Contents of one .safetensors file.
 ///
-/// The format (https://huggingface.co/docs/safetensors) is an unsigned 64-bit little-endian
-/// header size, a JSON header mapping each tensor name to its dtype, shape and
-/// `data_offsets` (begin and end bytes into the data section), with an optional
-/// `__metadata__` object of string values, then the raw little-endian data. This type writes
+/// The format (https://huggingface.co/docs/safetensors) starts with an unsigned 64-bit
+/// little-endian header size. A JSON header follows, mapping each tensor name to its dtype,
+/// shape and `data_offsets` (begin and end bytes into the data section), with an optional
+/// `__metadata__` object of string values. The raw little-endian data comes last. This type writes
 /// F32 only, and reads F32, F64, F16 and BF16, converting them to fp32.
 public struct SafetensorsFile: Equatable {
     public var tensors: [String: StoredTensor]
@@ -62,7 +62,8 @@ public struct SafetensorsFile: Equatable {
         self.metadata = metadata
     }
 
-    /// Largest header accepted when reading, as the reference Rust implementation limits it.
+    /// Largest header accepted when reading (100 MB), which bounds the memory a corrupt size
+    /// field can claim.
     static let maximumHeaderBytes = 100_000_000
 
     /// Reads and validates the file at `url`.
@@ -143,7 +144,7 @@ public struct SafetensorsFile: Equatable {
         return file
     }
 
-    /// The complete file contents: header size, JSON header padded with spaces to a multiple of
+    /// Encodes the complete file: header size, JSON header padded with spaces to a multiple of
     /// 8 bytes, then every tensor's fp32 data in name order.
     public func encoded() throws -> Data {
         var entries: [String: Any] = [:]

@@ -33,7 +33,7 @@ public enum NetworkArchitecture: Equatable, CustomStringConvertible {
         return .resnetGenerator(ngf: ngf, residualBlocks: blocks)
     }
 
-    /// The reference's `basic` PatchGAN discriminator with `ndf` filters.
+    /// Returns the reference's `basic` PatchGAN discriminator with `ndf` filters.
     public static func discriminator(ndf: Int) throws -> NetworkArchitecture {
         guard ndf >= 1 else {
             throw ModelError.invalidOption(name: "ndf", value: String(ndf),
@@ -51,9 +51,9 @@ public enum NetworkArchitecture: Equatable, CustomStringConvertible {
     }
 
     /// The smallest height and width the network accepts. The generator needs at least 2
-    /// pixels after its two stride-2 downsamplings for the blocks' reflection padding; the
-    /// discriminator halves the size `layers` times and needs 3 pixels left for its two
-    /// stride-1 4x4 convolutions to produce an output.
+    /// pixels after its two stride-2 downsamplings for the blocks' reflection padding. The
+    /// discriminator halves the size `layers` times and needs 3 pixels left, so that its two
+    /// stride-1 4x4 convolutions produce an output.
     public var minimumImageSize: Int {
         switch self {
         case .resnetGenerator: return 8

@@ -64,7 +64,7 @@ struct ConvolutionLayer: Layer {
                   needsInputGradient: Bool, accumulatesParameterGradients: Bool) throws
         -> Tensor? {
         guard case let .input(input) = saved else {
-            throw ModelError.invalidInput(layer: name, detail: "forward record of another layer")
+            throw ModelError.invalidInput(layer: name, detail: recordMismatch)
         }
         let backend = store.backend
 

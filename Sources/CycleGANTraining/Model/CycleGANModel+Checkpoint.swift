@@ -15,7 +15,7 @@ extension CycleGANModel {
          ("D_B", discriminatorB)]
     }
 
-    /// The file a network is saved to: `<prefix>_net_<role>.safetensors`, as the reference
+    /// Returns the file name a network is saved to: `<prefix>_net_<role>.safetensors`, as the reference
     /// names `<prefix>_net_<role>.pth`.
     public static func networkFileName(prefix: String, role: String) -> String {
         "\(prefix)_net_\(role).safetensors"
@@ -56,7 +56,7 @@ extension CycleGANModel {
     ///
     /// Tensors: `optimizer_G.exp_avg`, `optimizer_G.exp_avg_sq` (flat, G_A then G_B),
     /// `optimizer_D.*` likewise, and `fake_A_pool.<i>`, `fake_B_pool.<i>` (`[1, 3, H, W]`).
-    /// Metadata holds the step counts, pool counts, generator state and learning rate as text
+    /// Metadata contains the step counts, pool counts, generator state and learning rate as text
     /// that round-trips exactly.
     public func trainingState() throws -> SafetensorsFile {
         var state = SafetensorsFile()

@@ -138,7 +138,7 @@ extension CycleGANModel {
                                        accumulatesParameterGradients: true)
     }
 
-    /// The reference's GANLoss: lsgan is the mean squared error against 1 (real) or 0 (fake),
+    /// Computes the reference's GANLoss: lsgan is the mean squared error against 1 (real) or 0 (fake),
     /// vanilla the binary cross-entropy of the logits against those labels.
     func ganLoss(_ prediction: Tensor, isReal: Bool, loss: Tensor, gradient: Tensor,
                  gradScale: Float) throws {

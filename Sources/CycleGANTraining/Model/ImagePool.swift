@@ -20,7 +20,7 @@ public final class ImagePool {
     /// Number of stored images.
     public var count: Int { images.count }
 
-    /// Returns the batch the discriminator sees in place of `fakes` (NCHW), drawing from
+    /// Returns the batch the discriminator receives in place of `fakes` (NCHW), drawing from
     /// `random` as the reference draws from Python's `random`: one uniform number per image once
     /// the pool is full, and one index when that number exceeds 0.5.
     func query(_ fakes: Tensor, backend: ComputeBackend,

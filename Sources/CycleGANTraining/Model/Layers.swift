@@ -1,6 +1,6 @@
 import CycleGANCompute
 
-/// What one layer keeps from one forward call for the backward pass of that call.
+/// Activations one layer keeps from one forward call for the backward pass of that call.
 ///
 /// A network can run several times before its backward passes (G_A runs on real A, on fake A
 /// and on real B in one iteration), so saved activations belong to the call, never the layer.
@@ -20,13 +20,13 @@ enum SavedActivations {
 /// The saved activations of one forward call of a layer sequence, in layer order.
 ///
 /// `backward` pops entries as it goes, so buffers return to the backend's pool while the
-/// backward pass runs; a record therefore serves exactly one backward pass.
+/// backward pass runs. A record therefore serves exactly one backward pass.
 final class ForwardRecord {
     fileprivate var entries: [SavedActivations] = []
 }
 
-/// One layer of a network: forward computes the output and what its backward pass needs;
-/// backward returns the input gradient and accumulates parameter gradients into the store.
+/// One layer of a network. Forward computes the output and what its backward pass needs.
+/// Backward returns the input gradient and accumulates parameter gradients into the store.
 protocol Layer {
     /// Name used in error messages, the state_dict prefix where the layer has parameters.
     var name: String { get }
@@ -92,6 +92,11 @@ struct Sequential {
     }
 }
 
+/// Message for a saved-activations entry of the wrong kind, which means a record was passed to
+/// another network than the one whose forward call made it.
+let recordMismatch = "the forward record was made by another layer; pass each network the "
+    + "record its own forward call returned"
+
 /// Throws unless `tensor` is NCHW with `channels` channels.
 func requireChannels(_ tensor: Tensor, _ channels: Int, layer: String) throws {
     guard tensor.shape.rank == 4, tensor.shape.dimensions[1] == channels else {
@@ -125,7 +130,7 @@ struct ResidualBlock: Layer {
                   needsInputGradient: Bool, accumulatesParameterGradients: Bool) throws
         -> Tensor? {
         guard case let .nested(record) = saved else {
-            throw ModelError.invalidInput(layer: name, detail: "forward record of another layer")
+            throw ModelError.invalidInput(layer: name, detail: recordMismatch)
         }
         let bodyGradient = try body.backward(
             gradOutput, record: record, store: store, needsInputGradient: needsInputGradient,
@@ -163,7 +168,7 @@ struct ReflectionPadLayer: Layer {
         -> Tensor? {
         guard needsInputGradient else { return nil }
         guard case let .inputShape(shape) = saved else {
-            throw ModelError.invalidInput(layer: name, detail: "forward record of another layer")
+            throw ModelError.invalidInput(layer: name, detail: recordMismatch)
         }
         let gradInput = try store.backend.makeTensor(shape)
         try store.backend.reflectionPad2dBackward(gradOutput: gradOutput, gradInput: gradInput,
@@ -194,7 +199,7 @@ struct InstanceNormLayer: Layer {
         -> Tensor? {
         guard needsInputGradient else { return nil }
         guard case let .normalized(output, invStd) = saved else {
-            throw ModelError.invalidInput(layer: name, detail: "forward record of another layer")
+            throw ModelError.invalidInput(layer: name, detail: recordMismatch)
         }
         let gradInput = try store.backend.makeTensor(output.shape)
         try store.backend.instanceNormBackward(gradOutput: gradOutput, output: output,
@@ -222,7 +227,7 @@ struct ActivationLayer: Layer {
         -> Tensor? {
         guard needsInputGradient else { return nil }
         guard case let .output(output) = saved else {
-            throw ModelError.invalidInput(layer: name, detail: "forward record of another layer")
+            throw ModelError.invalidInput(layer: name, detail: recordMismatch)
         }
         let gradInput = try store.backend.makeTensor(output.shape)
         try store.backend.activationBackward(activation, output: output, gradOutput: gradOutput,

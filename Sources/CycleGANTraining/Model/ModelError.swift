@@ -9,7 +9,7 @@ public enum ModelError: Error, CustomStringConvertible {
     case invalidInput(layer: String, detail: String)
     /// A checkpoint file does not match the network it is loaded into.
     case checkpointMismatch(file: String, tensor: String, detail: String)
-    /// A checkpoint's metadata is missing a field or holds an invalid value.
+    /// A checkpoint's metadata is missing a field or contains an invalid value.
     case invalidMetadata(file: String, key: String, detail: String)
 
     public var description: String {

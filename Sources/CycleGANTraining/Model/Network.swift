@@ -14,8 +14,8 @@ public final class Network {
     public let parameters: [ParameterSlot]
     private let layers: Sequential
 
-    /// Builds the layers with parameters at `baseOffset` onward in `store`; the values are left
-    /// as the store holds them until `initializeWeights` or a load fills them.
+    /// Builds the layers with parameters at `baseOffset` onward in `store`; the values stay as
+    /// the store has them until `initializeWeights` or a load fills them.
     public init(architecture: NetworkArchitecture, store: ParameterStore, baseOffset: Int) throws {
         var allocator = ParameterAllocator(startingAt: baseOffset)
         layers = architecture.makeLayers(allocator: &allocator)
@@ -32,7 +32,7 @@ public final class Network {
         self.parameters = allocator.slots
     }
 
-    /// A network with a store of its own, for inference.
+    /// Builds a network with a store of its own, for inference.
     public convenience init(architecture: NetworkArchitecture, backend: ComputeBackend) throws {
         let store = try ParameterStore(backend: backend, count: architecture.parameterCount)
         try self.init(architecture: architecture, store: store, baseOffset: 0)
@@ -76,8 +76,8 @@ public final class Network {
     /// Backpropagates `gradOutput` through the call that made `record`.
     ///
     /// Parameter gradients are added to the store's gradients when `accumulatesParameterGradients`
-    /// is set; otherwise they are skipped, as for the discriminators during the generator step
-    /// (the reference sets requires_grad False on them). Returns the input gradient when
+    /// is set. Without it they are skipped, as for the discriminators during the generator step,
+    /// where the reference sets requires_grad False on them. Returns the input gradient when
     /// `needsInputGradient` is set.
     func backward(_ gradOutput: Tensor, record: ForwardRecord, needsInputGradient: Bool,
                   accumulatesParameterGradients: Bool) throws -> Tensor? {

@@ -26,7 +26,7 @@ extension Network {
         return metadata
     }
 
-    /// Every parameter under its state_dict key, read back with one transfer.
+    /// Reads every parameter back with one transfer, under its state_dict key.
     public func stateDict() throws -> [String: StoredTensor] {
         let host = try store.backend.read(values)
         var tensors: [String: StoredTensor] = [:]
@@ -90,7 +90,7 @@ extension Network {
         return network
     }
 
-    /// The architecture a network file describes; `path` names the file in errors.
+    /// Returns the architecture a network file describes; `path` names the file in errors.
     public static func architecture(of file: SafetensorsFile, path: String) throws
         -> NetworkArchitecture {
         func integer(_ key: String) throws -> Int {
@@ -137,7 +137,7 @@ extension Network {
     }
 }
 
-/// The first few names of a key set, for error messages.
+/// Lists the first few names of a key set, for error messages.
 private func summarizeKeys<Keys: Collection>(_ keys: Keys) -> String where Keys.Element == String {
     let sorted = keys.sorted()
     let shown = sorted.prefix(6).joined(separator: ", ")

@@ -1,7 +1,7 @@
 import CycleGANCompute
 
 /// One named parameter tensor of a network: its state_dict key, its shape, and where its values
-/// start in the flat tensors of the `ParameterStore` that holds it.
+/// start in the flat tensors of its `ParameterStore`.
 public struct ParameterSlot: Equatable {
     /// The key PyTorch's `state_dict()` gives this tensor, for example `model.1.weight`.
     public let key: String
@@ -65,12 +65,12 @@ public final class ParameterStore {
         try backend.fill(secondMoment, with: 0)
     }
 
-    /// The values of one parameter.
+    /// Returns a view of one parameter's values.
     func value(_ slot: ParameterSlot) -> Tensor {
         values.view(at: slot.offset, shape: slot.shape)
     }
 
-    /// The gradient of one parameter.
+    /// Returns a view of one parameter's gradient.
     func gradient(_ slot: ParameterSlot) -> Tensor {
         gradients.view(at: slot.offset, shape: slot.shape)
     }
