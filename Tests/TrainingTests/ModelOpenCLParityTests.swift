@@ -21,6 +21,12 @@ final class ModelOpenCLParityTests: XCTestCase {
         /// values agree as closely as the starting values once the gradients' signs agree.
         static let weights = Tolerance(absolute: 2e-6, relative: 1e-5,
                                        reason: "Adam's first step is lr * sign(g) up to eps")
+        /// Share of a network's parameters whose first Adam step may point the other way. An
+        /// instance-norm output within fp32 rounding of zero can be positive on one backend and
+        /// not on the other, so the ReLU after it passes a gradient on one backend only. That
+        /// changes the gradients near that unit and flips lr * sign(g) where they are small
+        /// (measured: 46 of 50,739 G_A parameters, PoCL against the CPU backend).
+        static let flippedStepShare = 0.005
         /// A bias followed by instance normalization has a gradient that is zero up to
         /// rounding (the normalization removes it), so Adam's sign, and with it a step of up to
         /// lr, is noise on either backend.
@@ -64,15 +70,28 @@ final class ModelOpenCLParityTests: XCTestCase {
                     let keys = network.parameters.map(\.key).filter {
                         noisyBiases.contains($0) == noisy
                     }
-                    let tolerance = noisy
-                        ? Tolerances.biasBeforeNormalization(learningRate: options.lr)
-                        : Tolerances.weights
-                    assertClose(keys.flatMap { values[$0]?.values ?? [] }.map(Double.init),
-                                keys.flatMap { expectedValues[$0]?.values ?? [] }
-                                    .map(Double.init),
-                                tolerance, "batch \(batchSize) \(role) "
-                                    + (noisy ? "biases before normalization" : "parameters")
-                                    + " (\(keys.first ?? "")...\(keys.last ?? ""))")
+                    let actual = keys.flatMap { values[$0]?.values ?? [] }.map(Double.init)
+                    let expected = keys.flatMap { expectedValues[$0]?.values ?? [] }
+                        .map(Double.init)
+                    let label = "batch \(batchSize) \(role) "
+                        + (noisy ? "biases before normalization" : "parameters")
+                        + " (\(keys.first ?? "")...\(keys.last ?? ""))"
+                    let stepBound = Tolerances.biasBeforeNormalization(learningRate: options.lr)
+                    if noisy {
+                        assertClose(actual, expected, stepBound, label)
+                        continue
+                    }
+                    // Every value within one flipped step, and few values beyond the tight
+                    // tolerance.
+                    assertClose(actual, expected, stepBound, label + ", bound")
+                    let flipped = zip(actual, expected).filter {
+                        !Tolerances.weights.allows($0, $1)
+                    }.count
+                    print("\(label): \(flipped) of \(actual.count) values differ by a flipped step")
+                    XCTAssertLessThanOrEqual(
+                        Double(flipped), Tolerances.flippedStepShare * Double(actual.count),
+                        "\(label): too many values beyond \(Tolerances.weights.absolute) + "
+                            + "\(Tolerances.weights.relative) * |expected|")
                 }
             }
         }
