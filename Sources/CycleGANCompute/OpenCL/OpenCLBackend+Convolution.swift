@@ -1,0 +1,88 @@
+/// Conv2d forward and backward on the device (Kernels/conv2d.cl).
+///
+/// Layouts: input `[N, Cin, H, W]`, weight `[Cout, Cin, kh, kw]`, output `[N, Cout, OH, OW]`.
+/// The weight gradient runs one work-group per weight element with a fixed-order tree reduction,
+/// so it is deterministic and needs no atomics.
+extension OpenCLBackend {
+    public func conv2dForward(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor,
+                              geometry: ConvolutionGeometry) throws {
+        let op = "conv2dForward"
+        let sizes = try validateConvolution(input: input, weight: weight, bias: bias,
+                                            output: output, geometry: geometry, op: op)
+        try validateDisjoint(("output", output), from: ("input", input), op: op)
+        try validateDisjoint(("output", output), from: ("weight", weight), op: op)
+
+        try launch("conv2d_forward", in: "conv2d.cl",
+                   arguments: [.tensor(input),
+                               .tensor(weight),
+                               bias.map { .tensor($0) } ?? .absentTensor,
+                               .int(bias == nil ? 0 : 1),
+                               .tensor(output)] + sizes.kernelArguments,
+                   count: output.count)
+    }
+
+    public func conv2dBackwardInput(gradOutput: Tensor, weight: Tensor, gradInput: Tensor,
+                                    geometry: ConvolutionGeometry) throws {
+        let op = "conv2dBackwardInput"
+        let sizes = try validateConvolution(input: gradInput, weight: weight, bias: nil,
+                                            output: gradOutput, geometry: geometry, op: op,
+                                            names: .backwardInput)
+        try validateDisjoint(("gradInput", gradInput), from: ("gradOutput", gradOutput), op: op)
+        try validateDisjoint(("gradInput", gradInput), from: ("weight", weight), op: op)
+
+        try launch("conv2d_backward_input", in: "conv2d.cl",
+                   arguments: [.tensor(gradOutput),
+                               .tensor(weight),
+                               .tensor(gradInput)] + sizes.kernelArguments,
+                   count: gradInput.count)
+    }
+
+    public func conv2dBackwardWeight(input: Tensor, gradOutput: Tensor, gradWeight: Tensor,
+                                     gradBias: Tensor?, geometry: ConvolutionGeometry,
+                                     accumulate: Bool) throws {
+        let op = "conv2dBackwardWeight"
+        let sizes = try validateConvolution(input: input, weight: gradWeight, bias: gradBias,
+                                            output: gradOutput, geometry: geometry, op: op,
+                                            names: .backwardWeight)
+        try validateDisjoint(("gradWeight", gradWeight), from: ("input", input), op: op)
+        try validateDisjoint(("gradWeight", gradWeight), from: ("gradOutput", gradOutput),
+                             op: op)
+
+        try launch("conv2d_backward_weight", in: "conv2d.cl",
+                   arguments: [.tensor(input),
+                               .tensor(gradOutput),
+                               .tensor(gradWeight)] + sizes.kernelArguments
+                       + [.int(accumulate ? 1 : 0)],
+                   groups: gradWeight.count)
+        if let gradBias {
+            try launchBiasGradient(gradOutput: gradOutput, gradBias: gradBias, sizes: sizes,
+                                   accumulate: accumulate, op: op)
+        }
+    }
+
+    /// gradBias[k] (+)= the sum of gradOutput's channel k over batch and pixels, for both the
+    /// convolution and the transposed convolution. `sizes` are in the op's own terms, so
+    /// `outputChannels` and the output plane size describe `gradOutput`.
+    func launchBiasGradient(gradOutput: Tensor, gradBias: Tensor, sizes: ConvolutionSizes,
+                            accumulate: Bool, op: String) throws {
+        try validateDisjoint(("gradBias", gradBias), from: ("gradOutput", gradOutput), op: op)
+        try launch("conv2d_backward_bias", in: "conv2d.cl",
+                   arguments: [.tensor(gradOutput),
+                               .tensor(gradBias),
+                               .int(sizes.batch),
+                               .int(sizes.outputChannels),
+                               .int(sizes.outputHeight * sizes.outputWidth),
+                               .int(accumulate ? 1 : 0)],
+                   groups: sizes.outputChannels)
+    }
+}
+
+extension ConvolutionSizes {
+    /// N, Cin, H, W, Cout, OH, OW, KH, KW, S, P: the size arguments of every convolution kernel,
+    /// in the order the kernels declare them.
+    var kernelArguments: [KernelArgument] {
+        [.int(batch), .int(inputChannels), .int(inputHeight), .int(inputWidth),
+         .int(outputChannels), .int(outputHeight), .int(outputWidth),
+         .int(kernelHeight), .int(kernelWidth), .int(stride), .int(padding)]
+    }
+}
