@@ -46,7 +46,11 @@ public enum BackendSelection {
             return .cpu(warning: noDeviceReason() + "; using the CPU backend, which is far "
                 + "slower")
         }
-        return .openCL(try OpenCLBackend.chooseDevice(from: available, index: deviceIndex))
+        do {
+            return .openCL(try OpenCLBackend.chooseDevice(from: available, index: deviceIndex))
+        } catch ComputeError.noDevice(let message) where available.isEmpty {
+            throw ComputeError.noDevice(message + ", or run with --backend auto or cpu")
+        }
     }
 
     /// Creates the backend `kind` and `deviceIndex` select. With `auto`, an OpenCL device that
@@ -85,9 +89,9 @@ public enum BackendSelection {
     static func noDeviceReason() -> String {
         let platforms = (try? OpenCLDeviceInfo.platformNames()) ?? []
         if platforms.isEmpty {
-            return "no OpenCL platform was found (the ICD loader lists none in "
-                + "/etc/OpenCL/vendors); install one, such as pocl-opencl-icd for CPUs or the GPU "
-                + "vendor's OpenCL driver"
+            return "no OpenCL platform was found (the ICD loader found no .icd file, by default "
+                + "in /etc/OpenCL/vendors); install one, such as pocl-opencl-icd for CPUs or the "
+                + "GPU vendor's OpenCL driver"
         }
         return "the OpenCL platforms \(platforms.joined(separator: ", ")) list no devices"
     }

@@ -101,8 +101,8 @@ public final class OpenCLBackend: ComputeBackend {
         guard let preferred = OpenCLDeviceInfo.preferred(among: devices) else {
             throw ComputeError.noDevice(
                 "no OpenCL device was found: no platform is installed or none lists a device. "
-                    + "Install an OpenCL driver (an ICD such as pocl-opencl-icd for CPUs, or the "
-                    + "GPU vendor's) or use --backend cpu")
+                    + "Install an OpenCL driver: an ICD such as pocl-opencl-icd for CPUs, or the "
+                    + "GPU vendor's driver")
         }
         return preferred
     }

@@ -1,0 +1,73 @@
+@testable import CycleGANCompute
+import XCTest
+
+/// Breaking one kernel must make the CPU comparison fail, so the op tests and
+/// `cyclegan verify` cannot pass with a wrong kernel. Each mutation edits a copy of Kernels/
+/// that a backend reads through `kernelsDirectory` (the same path CYCLEGAN_KERNELS_DIR takes).
+final class OpenCLBrokenKernelTests: XCTestCase {
+    private struct Mutation {
+        let file: String
+        let original: String
+        let replacement: String
+        /// The ops whose cases must catch it.
+        let ops: Set<VerifiedOp>
+    }
+
+    private let mutations = [
+        Mutation(file: "conv2d.cl", original: "y[yOffset + index] = sum;",
+                 replacement: "y[yOffset + index] = sum * 1.001f;", ops: [.conv2dForward]),
+        Mutation(file: "conv2d.cl", original: "j < N * pixels; j += GROUP_SIZE) {\n        const int n = j / pixels;\n        const int oy",
+                 replacement: "j < N * pixels; j += GROUP_SIZE + 1) {\n        const int n = j / pixels;\n        const int oy",
+                 ops: [.conv2dBackwardWeight]),
+        Mutation(file: "conv_transpose2d.cl", original: "dx[dxOffset + index] = sum;",
+                 replacement: "dx[dxOffset + index] = sum + 1e-3f;",
+                 ops: [.convTranspose2dBackwardInput]),
+        Mutation(file: "padding.cl", original: "if (i < 0) return -i;",
+                 replacement: "if (i < 0) return -i - 1;", ops: [.reflectionPad2dForward]),
+        Mutation(file: "instance_norm.cl", original: "group_sum(squares, scratch) / pixels;",
+                 replacement: "group_sum(squares, scratch) / (pixels - 1);",
+                 ops: [.instanceNormForward]),
+        Mutation(file: "elementwise.cl", original: "(1.0f - value * value)",
+                 replacement: "(1.0f - value)", ops: [.tanhBackward]),
+        Mutation(file: "elementwise.cl", original: "vstore4(target + alpha * source",
+                 replacement: "vstore4(target - alpha * source", ops: [.accumulate]),
+        Mutation(file: "loss.cl", original: "difference < 0.0f ? -1.0f : 0.0f",
+                 replacement: "difference < 0.0f ? -1.0f : 1.0f", ops: [.l1LossBackward]),
+        Mutation(file: "loss.cl", original: "active > 0; active >>= 1",
+                 replacement: "active > 1; active >>= 1", ops: [.mseLossForward]),
+        Mutation(file: "adam.cl", original: "(1.0f - beta2) * (grad * grad)",
+                 replacement: "(1.0f - beta2) * fabs(grad)", ops: [.adamUpdate]),
+    ]
+
+    func testEachBrokenKernelFailsComparison() throws {
+        for mutation in mutations {
+            let folder = try copyOfKernels()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let url = folder.appendingPathComponent(mutation.file)
+            let source = try String(contentsOf: url, encoding: .utf8)
+            guard source.contains(mutation.original) else {
+                XCTFail("\(mutation.file) no longer contains '\(mutation.original)'; update the "
+                    + "mutation so it still breaks a kernel")
+                continue
+            }
+            try source.replacingOccurrences(of: mutation.original, with: mutation.replacement)
+                .write(to: url, atomically: true, encoding: .utf8)
+
+            let backend = try makeOpenCLBackend(.init(kernelsDirectory: folder))
+            let verifier = BackendVerifier(reference: CPUBackend(), candidate: backend)
+            let failures = cases(of: mutation.ops).enumerated().filter { index, testCase in
+                !verifier.verify(testCase, index: index).passed
+            }
+            XCTAssertFalse(failures.isEmpty, "replacing '\(mutation.original)' with "
+                + "'\(mutation.replacement)' in \(mutation.file) went unnoticed by the "
+                + "\(mutation.ops.map(\.rawValue).sorted()) cases")
+        }
+    }
+
+    func testUnmodifiedCopyPasses() throws {
+        let folder = try copyOfKernels()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let backend = try makeOpenCLBackend(.init(kernelsDirectory: folder))
+        assertMatchesCPU(cases(of: [.conv2dForward, .l1LossBackward, .adamUpdate]), on: backend)
+    }
+}
