@@ -6,9 +6,10 @@
 // Outputs may alias inputs element for element (in-place use), because each work-item reads and
 // writes only its own index.
 //
-// Activation backward kernels take the forward output y, which determines the derivative:
-// ReLU passes dy where y > 0, LeakyReLU scales dy by the slope where y <= 0 (the slope is >= 0,
-// so y > 0 exactly when x > 0), tanh multiplies dy by 1 - y^2.
+// ReLU lets NaN through, as PyTorch does. Activation backward kernels take the forward output y,
+// which determines the derivative: ReLU passes dy unless y <= 0, LeakyReLU scales dy by the
+// slope where y <= 0 (the slope is >= 0, so y > 0 exactly when x > 0), tanh multiplies dy by
+// 1 - y^2.
 //
 // *_vec4 variants process four elements per work-item with vload4/vstore4. They assume that
 // every offset and `count` are multiples of 4 (the host checks) and take count / 4 work-items.
@@ -16,14 +17,16 @@
 __kernel void relu_forward(__global const float* x, const int xOffset,
                            __global float* y, const int yOffset, const int count) {
     const int i = get_global_id(0);
-    if (i < count) y[yOffset + i] = x[xOffset + i] > 0.0f ? x[xOffset + i] : 0.0f;
+    if (i >= count) return;
+    const float value = x[xOffset + i];
+    y[yOffset + i] = value < 0.0f ? 0.0f : value;
 }
 
 __kernel void relu_backward(__global const float* y, const int yOffset,
                             __global const float* dy, const int dyOffset,
                             __global float* dx, const int dxOffset, const int count) {
     const int i = get_global_id(0);
-    if (i < count) dx[dxOffset + i] = y[yOffset + i] > 0.0f ? dy[dyOffset + i] : 0.0f;
+    if (i < count) dx[dxOffset + i] = y[yOffset + i] <= 0.0f ? 0.0f : dy[dyOffset + i];
 }
 
 __kernel void leaky_relu_forward(__global const float* x, const int xOffset,

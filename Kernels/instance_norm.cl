@@ -10,8 +10,9 @@
 //
 // Both kernels run one work-group of exactly GROUP_SIZE work-items (a power of two) per plane:
 // global size planes * GROUP_SIZE, so no work-item is out of range. They never return early,
-// because every work-item must reach each barrier (PoCL 3.1 crashes otherwise). Each work-item sums a strided share of the plane and a local
-// tree reduction adds the shares in a fixed order, so results are deterministic.
+// because every work-item must reach each barrier (PoCL 3.1 crashed on an early return here).
+// Each work-item sums a strided share of the plane and a local tree reduction adds the shares in
+// a fixed order, so results are deterministic.
 
 #ifndef GROUP_SIZE
 #define GROUP_SIZE 256

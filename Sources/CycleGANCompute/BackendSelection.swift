@@ -11,11 +11,11 @@ public enum BackendKind: String, CaseIterable, Sendable {
 /// The one rule that `cyclegan train`, `cyclegan devices` and `cyclegan verify` use to pick a
 /// backend.
 public enum BackendSelection {
-    /// What a kind and device index resolve to, before anything is created.
+    /// The backend a kind and device index resolve to, before anything is created.
     public enum Plan {
         case openCL(OpenCLDeviceInfo)
-        /// The CPU backend; `warning` says why no OpenCL device is used, nil when the CPU was
-        /// asked for.
+        /// The CPU backend. `warning` explains why no OpenCL device is used, and is nil when
+        /// the CPU backend was requested.
         case cpu(warning: String?)
     }
 

@@ -16,8 +16,9 @@ final class OpenCLBrokenKernelTests: XCTestCase {
     private let mutations = [
         Mutation(file: "conv2d.cl", original: "y[yOffset + index] = sum;",
                  replacement: "y[yOffset + index] = sum * 1.001f;", ops: [.conv2dForward]),
-        Mutation(file: "conv2d.cl", original: "j < N * pixels; j += GROUP_SIZE) {\n        const int n = j / pixels;\n        const int oy",
-                 replacement: "j < N * pixels; j += GROUP_SIZE + 1) {\n        const int n = j / pixels;\n        const int oy",
+        // Skips products in the strided loops of the weight and bias gradients.
+        Mutation(file: "conv2d.cl", original: "valid && j < N * pixels; j += GROUP_SIZE)",
+                 replacement: "valid && j < N * pixels; j += GROUP_SIZE + 1)",
                  ops: [.conv2dBackwardWeight]),
         Mutation(file: "conv_transpose2d.cl", original: "dx[dxOffset + index] = sum;",
                  replacement: "dx[dxOffset + index] = sum + 1e-3f;",

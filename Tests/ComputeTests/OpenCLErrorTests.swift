@@ -2,8 +2,8 @@
 import COpenCL
 import XCTest
 
-/// Errors name the failing OpenCL call and status, show the build log, and say how much memory
-/// was requested and which option to lower.
+/// Errors name the failing OpenCL call and status, show the build log, and report how much
+/// memory was requested and which option to lower.
 final class OpenCLErrorTests: XCTestCase {
     func testBuildFailureShowsLog() throws {
         let backend = try makeOpenCLBackend()
@@ -54,8 +54,9 @@ final class OpenCLErrorTests: XCTestCase {
             }
             XCTAssertEqual(requested, count * MemoryLayout<Float>.size)
             XCTAssertEqual(deviceBytes, backend.device.globalMemoryBytes)
-            XCTAssertTrue(hint.contains("--batch-size") && hint.contains("--crop-size")
-                            && hint.contains("--ngf"), "hint: \(hint)")
+            XCTAssertTrue(hint.contains("--batch-size"), "hint: \(hint)")
+            XCTAssertTrue(hint.contains("--crop-size"), "hint: \(hint)")
+            XCTAssertTrue(hint.contains("--ngf"), "hint: \(hint)")
             XCTAssertTrue("\(error)".contains("\(requested) bytes"), "message: \(error)")
         }
     }
@@ -88,7 +89,8 @@ final class OpenCLErrorTests: XCTestCase {
     }
 
     func testFailedCallNamesCallAndStatus() {
-        XCTAssertThrowsError(try OpenCLStatus.check(CL_INVALID_KERNEL_ARGS, "clEnqueueNDRangeKernel",
+        let status = CL_INVALID_KERNEL_ARGS
+        XCTAssertThrowsError(try OpenCLStatus.check(status, "clEnqueueNDRangeKernel",
                                                     detail: "kernel conv2d_forward")) { error in
             XCTAssertEqual("\(error)", "clEnqueueNDRangeKernel failed with CL_INVALID_KERNEL_ARGS "
                 + "(-52): kernel conv2d_forward")
@@ -121,7 +123,8 @@ final class OpenCLErrorTests: XCTestCase {
     }
 }
 
-/// A temporary copy of the package's Kernels/ folder, for tests that break one file.
+/// Copies the package's Kernels/ folder to a new temporary folder and returns its URL, for
+/// tests that break one file.
 func copyOfKernels() throws -> URL {
     let folder = FileManager.default.temporaryDirectory
         .appendingPathComponent("cyclegan-kernels-\(UUID().uuidString)")

@@ -2,10 +2,10 @@
 import XCTest
 
 /// Every op, forward and backward, on the OpenCL device against the CPU reference, with the
-/// fastest variants and again with the baseline kernels forced. The cases (in
-/// `VerificationCases`) straddle work-group sizes (31, 32, 33), use strides 1 and 2, kernels 1,
-/// 3, 4 and 7, batches 1 and 2, channel counts 3, 5 and 7, views at nonzero offsets, in-place use
-/// and accumulation; the tolerances are `VerifiedOp.tolerance`.
+/// fastest variants and again with the baseline kernels forced. The cases come from
+/// `VerificationCases` and the tolerances from `VerifiedOp.tolerance`. The cases straddle
+/// work-group sizes (31, 32, 33) and use strides 1 and 2, kernels 1, 3, 4 and 7, batches 1 and 2,
+/// channel counts 3, 5 and 7, views at nonzero offsets, in-place use and accumulation.
 final class OpenCLOpTests: XCTestCase {
     private func assertBothVariantsMatchCPU(_ ops: Set<VerifiedOp>,
                                             file: StaticString = #filePath,
@@ -93,6 +93,22 @@ final class OpenCLOpTests: XCTestCase {
         // same way, so the edge pixel appears once.
         XCTAssertEqual(Array(padded[0..<7]), [9, 8, 7, 8, 9, 8, 7])
         XCTAssertEqual(Array(padded[14..<21]), [3, 2, 1, 2, 3, 2, 1])
+    }
+
+    func testReLUPassesNaN() throws {
+        let backend = try makeOpenCLBackend()
+        let x = try backend.makeTensor(TensorShape([3]))
+        let grad = try backend.makeTensor(TensorShape([3]))
+        try backend.write([.nan, -1, 2], to: x)
+        try backend.write([5, 5, 5], to: grad)
+
+        try backend.activationForward(.relu, input: x, output: x)
+        try backend.activationBackward(.relu, output: x, gradOutput: grad, gradInput: grad)
+
+        let y = try backend.read(x)
+        XCTAssertTrue(y[0].isNaN, "ReLU(NaN) should be NaN, as in PyTorch, not \(y[0])")
+        XCTAssertEqual(Array(y[1...]), [0, 2])
+        XCTAssertEqual(try backend.read(grad), [5, 0, 5])
     }
 
     func testLossesReduceToKnownValues() throws {

@@ -55,8 +55,8 @@ final class OpenCLPoolTests: XCTestCase {
                            + "after the first must reuse pooled buffers")
     }
 
-    /// A conv, instance norm, ReLU, loss and their backward passes, allocating every temporary
-    /// anew as a training step does.
+    /// Runs a conv, instance norm, ReLU, loss and their backward passes, allocating every
+    /// temporary anew as a training step does.
     private func runLayerIteration(_ backend: OpenCLBackend, input: Tensor, weight: Tensor,
                                    gradWeight: Tensor, geometry: ConvolutionGeometry) throws {
         let shape = TensorShape([2, 5, 17, 17])

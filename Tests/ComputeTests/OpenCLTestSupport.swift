@@ -40,7 +40,7 @@ func assertMatchesCPU(_ cases: [VerificationCase], on candidate: OpenCLBackend,
     }
 }
 
-/// The verification cases of the ops in `ops`.
+/// Returns the verification cases of the ops in `ops`.
 func cases(of ops: Set<VerifiedOp>) -> [VerificationCase] {
     VerificationCases.all().filter { ops.contains($0.op) }
 }

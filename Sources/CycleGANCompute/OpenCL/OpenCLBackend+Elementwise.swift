@@ -91,8 +91,9 @@ extension OpenCLBackend {
                    count: source.count)
     }
 
-    /// Whether an element-wise op may take its `_vec4` kernel: the policy allows variants and the
-    /// count and every offset are multiples of 4, as those kernels assume.
+    /// Returns whether an element-wise op may take its `_vec4` kernel. It may when the policy
+    /// allows variants and the count and every offset are multiples of 4, as those kernels
+    /// assume.
     private func usesVector4(_ tensors: Tensor...) -> Bool {
         kernelVariants == .fastest
             && tensors.allSatisfy { $0.count % 4 == 0 && $0.offset % 4 == 0 }
@@ -101,8 +102,8 @@ extension OpenCLBackend {
     private func validateSlope(of activation: Activation, op: String) throws {
         if case .leakyReLU(let slope) = activation, !(slope >= 0) {
             throw ComputeError.shapeMismatch(op: op, detail: "LeakyReLU slope \(slope) is "
-                + "invalid; the backward pass derives the gradient from the output, which needs "
-                + "a slope >= 0")
+                + "invalid because the backward pass reads the sign of x from the output, "
+                + "which needs a slope >= 0")
         }
     }
 }

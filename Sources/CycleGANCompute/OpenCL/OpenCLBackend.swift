@@ -12,7 +12,7 @@ import Foundation
 /// into the binary, `CYCLEGAN_KERNEL_VARIANT=baseline` forces the simple kernel of every op, and
 /// `CYCLEGAN_KERNEL_TIMING=1` prints device time per kernel when the backend is released.
 public final class OpenCLBackend: ComputeBackend {
-    /// Which kernel an op may choose when it has a faster variant than its baseline.
+    /// The rule for choosing between an op's baseline kernel and its faster variants.
     public enum KernelVariantPolicy: String, Sendable {
         /// Each op's dispatch picks the fastest variant whose assumptions hold.
         case fastest
@@ -21,7 +21,8 @@ public final class OpenCLBackend: ComputeBackend {
 
         public static let environmentVariable = "CYCLEGAN_KERNEL_VARIANT"
 
-        /// The policy `CYCLEGAN_KERNEL_VARIANT` names, `fastest` when it is unset or empty.
+        /// Reads the policy from `CYCLEGAN_KERNEL_VARIANT`: `fastest` when it is unset or
+        /// empty. Throws for any other value than `fastest` or `baseline`.
         public static func fromEnvironment() throws -> KernelVariantPolicy {
             let value = ProcessInfo.processInfo.environment[environmentVariable] ?? ""
             if value.isEmpty {
@@ -85,7 +86,8 @@ public final class OpenCLBackend: ComputeBackend {
         try self.init(options: Options(deviceIndex: deviceIndex))
     }
 
-    /// The device at `index`, or for nil the first GPU, else the first device of any type.
+    /// Returns the device at `index`, or for nil the first GPU, else the first device of any
+    /// type. Throws `noDevice` when the index is out of range or the list is empty.
     static func chooseDevice(from devices: [OpenCLDeviceInfo],
                              index: Int?) throws -> OpenCLDeviceInfo {
         if let index {
@@ -119,7 +121,8 @@ public final class OpenCLBackend: ComputeBackend {
     /// Bytes of device memory the pool holds, in use or idle.
     public var deviceAllocatedBytes: Int { runtime.pool.totalBytes }
 
-    /// The per-kernel timing table collected so far, or nil when timing is off or nothing ran.
+    /// Waits for pending work and returns the per-kernel timing table collected so far, or nil
+    /// when timing is off or nothing ran.
     public func kernelTimingReport() throws -> String? {
         try runtime.finish()
         return runtime.timing?.report()
@@ -199,8 +202,8 @@ public final class OpenCLBackend: ComputeBackend {
 }
 
 extension OpenCLDeviceInfo {
-    /// The device `--backend auto` and an `OpenCLBackend` without an index choose: the first GPU,
-    /// else the first device of any type; nil when the list is empty.
+    /// Returns the device that `--backend auto` and an `OpenCLBackend` without an index choose.
+    /// That is the first GPU, else the first device of any type, or nil for an empty list.
     public static func preferred(among devices: [OpenCLDeviceInfo]) -> OpenCLDeviceInfo? {
         devices.first { $0.type == .gpu } ?? devices.first
     }

@@ -91,7 +91,8 @@ public struct OpenCLDeviceInfo: CustomStringConvertible {
                                                           cl_device_info(CL_DEVICE_GLOBAL_MEM_SIZE))
         let maxAllocation: cl_ulong = try Self.deviceValue(
             device, cl_device_info(CL_DEVICE_MAX_MEM_ALLOC_SIZE))
-        let units: cl_uint = try Self.deviceValue(device, cl_device_info(CL_DEVICE_MAX_COMPUTE_UNITS))
+        let units: cl_uint = try Self.deviceValue(device,
+                                                  cl_device_info(CL_DEVICE_MAX_COMPUTE_UNITS))
         let workGroup: Int = try Self.deviceValue(device,
                                                   cl_device_info(CL_DEVICE_MAX_WORK_GROUP_SIZE))
         let localMemory: cl_ulong = try Self.deviceValue(device,

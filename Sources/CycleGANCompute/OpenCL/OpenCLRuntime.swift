@@ -13,8 +13,8 @@ enum KernelArgument {
 
 /// Context, in-order queue and compiled programs of one OpenCL device.
 ///
-/// Programs are built on first use with the `-D` options a launch asks for, and each built
-/// program and kernel object is cached by file, options and name.
+/// Programs are built on first use with the `-D` options of the launch, and each built program
+/// and kernel object is cached by file, options and name.
 final class OpenCLRuntime {
     let device: OpenCLDeviceInfo
     let context: cl_context
@@ -72,7 +72,8 @@ final class OpenCLRuntime {
 
     // MARK: - Programs and kernels
 
-    /// The kernel `name` of `file` built with `-D KEY=VALUE` for each entry of `defines`.
+    /// Returns the kernel `name` of `file` built with `-D KEY=VALUE` for each entry of
+    /// `defines`, building the program on first use.
     func kernel(_ name: String, in file: String, defines: [String: Int] = [:]) throws -> cl_kernel {
         let options = defines.keys.sorted().map { "-D \($0)=\(defines[$0] ?? 0)" }
             .joined(separator: " ")
@@ -228,7 +229,7 @@ final class OpenCLRuntime {
         }
     }
 
-    /// The cl_mem behind `tensor`, after checking that this runtime's pool made it.
+    /// Returns the cl_mem behind `tensor` after checking that this runtime's pool made it.
     func memory(of tensor: Tensor, kernel: String) throws -> cl_mem {
         guard let buffer = tensor.buffer as? OpenCLBuffer, buffer.pool === pool else {
             throw ComputeError.shapeMismatch(

@@ -1,4 +1,4 @@
-/// How the initial values of a verification tensor are drawn.
+/// The random distribution of a verification tensor's initial values.
 public enum ValueDistribution: Sendable {
     case normal(standardDeviation: Double)
     case uniform(ClosedRange<Double>)
@@ -29,7 +29,7 @@ public struct TensorSpec {
 public struct VerificationTensors {
     let tensors: [String: Tensor]
 
-    /// The view of the spec named `name`.
+    /// Returns the view of the spec named `name`.
     public func callAsFunction(_ name: String) throws -> Tensor {
         guard let tensor = tensors[name] else {
             throw ComputeError.shapeMismatch(

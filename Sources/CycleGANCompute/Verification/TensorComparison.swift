@@ -3,7 +3,7 @@
 public struct ComparisonTolerance: Equatable, Sendable {
     public var atol: Double
     public var rtol: Double
-    /// Where the error comes from, printed with every failure.
+    /// The source of the error, printed with every failure.
     public var reason: String
 
     public init(atol: Double, rtol: Double, reason: String) {
@@ -12,7 +12,7 @@ public struct ComparisonTolerance: Equatable, Sendable {
         self.reason = reason
     }
 
-    /// Whether `actual` is within the bound of `expected`; NaN never is.
+    /// Returns whether `actual` is within the bound of `expected`. A NaN never is.
     public func accepts(_ actual: Double, _ expected: Double) -> Bool {
         abs(actual - expected) <= atol + rtol * abs(expected)
     }
@@ -78,8 +78,9 @@ public struct TensorComparison: Sendable {
         firstMismatches = mismatches
     }
 
-    /// A multi-line account of a failure: how many elements missed which bound, the max error
-    /// and where it is, and the first mismatches, with coordinates in `shape` when given.
+    /// Formats a failure over several lines: how many elements missed which bound, the max
+    /// error and its position, and the first mismatches, with coordinates in `shape` when
+    /// given.
     public func failureReport(name: String, shape: TensorShape? = nil) -> String {
         func position(_ index: Int) -> String {
             shape.map { Self.coordinates(of: index, in: $0) } ?? "[\(index)]"

@@ -36,7 +36,8 @@ extension VerificationCases {
                                    padding: 0))
         let residual = [1, 4 * f, s / 4, s / 4]
         cases.append(VerificationCase(.add, "G R\(4 * f) residual x\(TensorShape(residual))",
-                                      tensors: [TensorSpec("a", residual), TensorSpec("b", residual),
+                                      tensors: [TensorSpec("a", residual),
+                                                TensorSpec("b", residual),
                                                 TensorSpec("output", residual)]) { b, t in
             try b.add(t("a"), t("b"), output: t("output"))
         })

@@ -2,10 +2,10 @@
 /// over shapes that straddle work-group sizes, views at offsets, accumulation, in-place use, and
 /// the layer shapes of the CycleGAN networks at a small size.
 public enum VerificationCases {
-    /// Every case, grouped by op family.
+    /// Returns every case, grouped by op family.
     public static func all() -> [VerificationCase] {
-        convolutionGrid.flatMap(convolution) + transposedConvolutionGrid.flatMap(transposedConvolution)
-            + padding() + normalization() + activations() + arithmetic() + losses() + adam()
+        convolutionGrid.flatMap(convolution)
+            + transposedConvolutionGrid.flatMap(transposedConvolution) + padding() + normalization() + activations() + arithmetic() + losses() + adam()
             + cycleGANLayers()
     }
 
@@ -47,7 +47,8 @@ public enum VerificationCases {
         return shapes.flatMap { instanceNorm($0.dimensions, offset: $0.offset) }
     }
 
-    /// The backward case runs the forward pass first, so it checks the pair together.
+    /// Returns a forward and a backward case. The backward case runs the forward pass first,
+    /// so it checks the pair together.
     static func instanceNorm(_ shape: [Int], offset: Int = 0,
                              name: String = "") -> [VerificationCase] {
         let planes = [shape[0] * shape[1]]
