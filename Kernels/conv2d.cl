@@ -11,6 +11,10 @@
 //                         of the N*OH*OW products and a local tree reduction adds the shares, so
 //                         the sum is deterministic (no atomics) and its rounding error grows with
 //                         the share length, not with N*OH*OW.
+// conv2d_backward_weight_serial
+//                         one work-item per weight element, summing all N*OH*OW products in a
+//                         compensated (Kahan) sum, so no barriers run. Meant for CPU devices,
+//                         where work-group launches and barriers cost more than the arithmetic.
 // conv2d_backward_bias    the same reduction over N*OH*OW per output channel; the transposed
 //                         convolution uses it too.
 // The reductions assume a local size of exactly GROUP_SIZE, a power of two.
@@ -129,6 +133,44 @@ __kernel void conv2d_backward_weight(__global const float* x, const int xOffset,
         const int target = dwOffset + weightIndex;
         dw[target] = accumulate ? dw[target] + total : total;
     }
+}
+
+// One work-item per weight element, any global size >= K*C*KH*KW.
+__kernel void conv2d_backward_weight_serial(__global const float* x, const int xOffset,
+                                            __global const float* dy, const int dyOffset,
+                                            __global float* dw, const int dwOffset,
+                                            const int N, const int C, const int H, const int W,
+                                            const int K, const int OH, const int OW,
+                                            const int KH, const int KW, const int S, const int P,
+                                            const int accumulate) {
+    const int weightIndex = get_global_id(0);
+    if (weightIndex >= K * C * KH * KW) return;
+    const int kx = weightIndex % KW;
+    const int ky = (weightIndex / KW) % KH;
+    const int c = (weightIndex / (KW * KH)) % C;
+    const int k = weightIndex / (KW * KH * C);
+
+    // Kahan summation: `compensation` carries the low-order bits each addition loses.
+    float sum = 0.0f;
+    float compensation = 0.0f;
+    for (int n = 0; n < N; ++n) {
+        __global const float* dyPlane = dy + dyOffset + (n * K + k) * OH * OW;
+        __global const float* xPlane = x + xOffset + (n * C + c) * H * W;
+        for (int oy = 0; oy < OH; ++oy) {
+            const int iy = oy * S - P + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int ox = 0; ox < OW; ++ox) {
+                const int ix = ox * S - P + kx;
+                if (ix < 0 || ix >= W) continue;
+                const float term = dyPlane[oy * OW + ox] * xPlane[iy * W + ix] - compensation;
+                const float next = sum + term;
+                compensation = (next - sum) - term;
+                sum = next;
+            }
+        }
+    }
+    const int target = dwOffset + weightIndex;
+    dw[target] = accumulate ? dw[target] + sum : sum;
 }
 
 // db[k] (+)= sum of dy[n, k, :, :] over n. Global size: K work-groups of GROUP_SIZE.

@@ -15,6 +15,9 @@
 // conv_transpose2d_backward_weight  one work-group per weight element, a strided share of the
 //                                   N*H*W products per work-item and a local tree reduction, so
 //                                   the sum is deterministic (no atomics).
+// conv_transpose2d_backward_weight_serial
+//                                   one work-item per weight element with a compensated (Kahan)
+//                                   sum over all N*H*W products and no barriers, for CPU devices.
 // The bias gradient is conv2d_backward_bias of conv2d.cl. The reduction assumes a local size of
 // exactly GROUP_SIZE, a power of two.
 
@@ -134,4 +137,44 @@ __kernel void conv_transpose2d_backward_weight(__global const float* x, const in
         const int target = dwOffset + weightIndex;
         dw[target] = accumulate ? dw[target] + total : total;
     }
+}
+
+// One work-item per weight element, any global size >= C*K*KH*KW.
+__kernel void conv_transpose2d_backward_weight_serial(__global const float* x, const int xOffset,
+                                                      __global const float* dy,
+                                                      const int dyOffset,
+                                                      __global float* dw, const int dwOffset,
+                                                      const int N, const int C, const int H,
+                                                      const int W, const int K, const int OH,
+                                                      const int OW, const int KH, const int KW,
+                                                      const int S, const int P,
+                                                      const int accumulate) {
+    const int weightIndex = get_global_id(0);
+    if (weightIndex >= C * K * KH * KW) return;
+    const int kx = weightIndex % KW;
+    const int ky = (weightIndex / KW) % KH;
+    const int k = (weightIndex / (KW * KH)) % K;
+    const int c = weightIndex / (KW * KH * K);
+
+    // Kahan summation: `compensation` carries the low-order bits each addition loses.
+    float sum = 0.0f;
+    float compensation = 0.0f;
+    for (int n = 0; n < N; ++n) {
+        __global const float* xPlane = x + xOffset + (n * C + c) * H * W;
+        __global const float* dyPlane = dy + dyOffset + (n * K + k) * OH * OW;
+        for (int iy = 0; iy < H; ++iy) {
+            const int oy = iy * S - P + ky;
+            if (oy < 0 || oy >= OH) continue;
+            for (int ix = 0; ix < W; ++ix) {
+                const int ox = ix * S - P + kx;
+                if (ox < 0 || ox >= OW) continue;
+                const float term = xPlane[iy * W + ix] * dyPlane[oy * OW + ox] - compensation;
+                const float next = sum + term;
+                compensation = (next - sum) - term;
+                sum = next;
+            }
+        }
+    }
+    const int target = dwOffset + weightIndex;
+    dw[target] = accumulate ? dw[target] + sum : sum;
 }

@@ -12,8 +12,8 @@ enum VerifyCommand: Command {
 
         Runs every op forward and backward on an OpenCL device and on the CPU reference with
         the same random inputs, over shapes that straddle work-group sizes and the CycleGAN
-        layer shapes, and prints op, shapes, max absolute error, max relative error and PASS
-        or FAIL per row. Exits with 1 when any row fails.
+        layer shapes, and prints op, kernel choice, shapes, max absolute error, max relative
+        error and PASS or FAIL per row. Exits with 1 when any row fails.
 
         options:
           --device N      index of the OpenCL device, as 'cyclegan devices' lists them
@@ -23,7 +23,9 @@ enum VerifyCommand: Command {
         environment:
           CYCLEGAN_KERNELS_DIR      build the .cl files of this folder instead of the
                                     embedded ones
-          CYCLEGAN_KERNEL_VARIANT   'baseline' checks only the baseline kernel of each op
+          CYCLEGAN_KERNEL_VARIANT   'baseline' or 'fastest' checks only that choice of
+                                    kernels; unset, the ops with faster variants run
+                                    once more with their baseline kernels
         """
 
     static func run(arguments: [String]) -> Int32 {
@@ -55,13 +57,6 @@ enum VerifyCommand: Command {
             }
         }
 
-        let backend: OpenCLBackend
-        do {
-            backend = try OpenCLBackend(deviceIndex: deviceIndex)
-        } catch {
-            printError("cyclegan verify: \(error)")
-            return 1
-        }
         let cases = VerificationCases.all().filter { testCase in
             filter.map { testCase.op.rawValue.contains($0) } ?? true
         }
@@ -70,37 +65,65 @@ enum VerifyCommand: Command {
                 + VerifiedOp.allCases.map(\.rawValue).joined(separator: ", "))
             return 2
         }
-        return verify(cases, on: backend)
+
+        // Without CYCLEGAN_KERNEL_VARIANT, the ops that have faster variants run a second time
+        // with the baseline kernels, so every kernel the device can run is checked.
+        var runs: [(backend: OpenCLBackend, cases: [VerificationCase])] = []
+        do {
+            let backend = try OpenCLBackend(deviceIndex: deviceIndex)
+            runs.append((backend, cases))
+            if !OpenCLBackend.KernelVariantPolicy.isSetInEnvironment {
+                let baseline = try OpenCLBackend(options: .init(deviceIndex: deviceIndex,
+                                                                kernelVariants: .baseline))
+                let variantCases = cases.filter { OpenCLBackend.opsWithVariants.contains($0.op) }
+                if !variantCases.isEmpty {
+                    runs.append((baseline, variantCases))
+                }
+            }
+        } catch {
+            printError("cyclegan verify: \(error)")
+            return 1
+        }
+        return verify(runs)
     }
 
-    private static func verify(_ cases: [VerificationCase], on backend: OpenCLBackend) -> Int32 {
-        let verifier = BackendVerifier(reference: CPUBackend(), candidate: backend)
-        print("verify: \(backend.deviceDescription), kernel variants: "
-            + "\(backend.kernelVariants.rawValue), against \(verifier.reference.deviceDescription)")
-        print(row("op", "shape", "max abs", "max rel", "result"))
+    private static func verify(_ runs: [(backend: OpenCLBackend, cases: [VerificationCase])])
+        -> Int32 {
+        let reference = CPUBackend()
+        if let device = runs.first?.backend.deviceDescription {
+            print("verify: \(device) against \(reference.deviceDescription)")
+        }
+        print(row("op", "kernels", "shape", "max abs", "max rel", "result"))
 
         let start = Date()
+        var total = 0
         var failed = 0
-        for (index, testCase) in cases.enumerated() {
-            let result = verifier.verify(testCase, index: index)
-            print(row(result.op.rawValue, result.label, format(result.maxAbsoluteError),
-                      format(result.maxRelativeError), result.passed ? "PASS" : "FAIL"))
-            if !result.passed {
-                failed += 1
-                for failure in result.failures {
-                    print(failure.split(separator: "\n").map { "    " + $0 }
-                        .joined(separator: "\n"))
+        for (backend, cases) in runs {
+            let verifier = BackendVerifier(reference: reference, candidate: backend)
+            for (index, testCase) in cases.enumerated() {
+                let result = verifier.verify(testCase, index: index)
+                total += 1
+                print(row(result.op.rawValue, backend.kernelVariants.rawValue, result.label,
+                          format(result.maxAbsoluteError), format(result.maxRelativeError),
+                          result.passed ? "PASS" : "FAIL"))
+                if !result.passed {
+                    failed += 1
+                    for failure in result.failures {
+                        print(failure.split(separator: "\n").map { "    " + $0 }
+                            .joined(separator: "\n"))
+                    }
                 }
             }
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
-        print("\(cases.count - failed) of \(cases.count) passed, \(failed) failed (\(seconds) s)")
+        print("\(total - failed) of \(total) passed, \(failed) failed (\(seconds) s)")
         return failed == 0 ? 0 : 1
     }
 
-    private static func row(_ op: String, _ shape: String, _ absolute: String,
-                            _ relative: String, _ result: String) -> String {
-        pad(op, 34) + pad(shape, 58) + pad(absolute, 10) + pad(relative, 10) + result
+    private static func row(_ op: String, _ kernels: String, _ shape: String,
+                            _ absolute: String, _ relative: String, _ result: String) -> String {
+        pad(op, 33) + pad(kernels, 9) + pad(shape, 56) + pad(absolute, 10) + pad(relative, 10)
+            + result
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

@@ -11,15 +11,23 @@ final class OpenCLBrokenKernelTests: XCTestCase {
         let replacement: String
         /// The ops whose cases must catch it.
         let ops: Set<VerifiedOp>
+        /// Whether the kernel runs on this backend at all, for variants chosen by device type.
+        var runs: (OpenCLBackend) -> Bool = { _ in true }
     }
 
     private let mutations = [
         Mutation(file: "conv2d.cl", original: "y[yOffset + index] = sum;",
                  replacement: "y[yOffset + index] = sum * 1.001f;", ops: [.conv2dForward]),
-        // Skips products in the strided loops of the weight and bias gradients.
-        Mutation(file: "conv2d.cl", original: "valid && j < N * pixels; j += GROUP_SIZE)",
-                 replacement: "valid && j < N * pixels; j += GROUP_SIZE + 1)",
+        Mutation(file: "conv2d.cl",
+                 original: "sum += dy[dyOffset + (n * K + k) * pixels + oy * OW + ox]",
+                 replacement: "sum -= dy[dyOffset + (n * K + k) * pixels + oy * OW + ox]",
                  ops: [.conv2dBackwardWeight]),
+        Mutation(file: "conv2d.cl", original: "dw[target] = accumulate ? dw[target] + sum : sum;",
+                 replacement: "dw[target] = accumulate ? dw[target] - sum : sum;",
+                 ops: [.conv2dBackwardWeight],
+                 runs: { $0.weightGradientVariant == .serial }),
+        Mutation(file: "conv2d.cl", original: "db[dbOffset + k] = accumulate ?",
+                 replacement: "db[dbOffset + k] = !accumulate ?", ops: [.conv2dBackwardWeight]),
         Mutation(file: "conv_transpose2d.cl", original: "dx[dxOffset + index] = sum;",
                  replacement: "dx[dxOffset + index] = sum + 1e-3f;",
                  ops: [.convTranspose2dBackwardInput]),
@@ -54,12 +62,21 @@ final class OpenCLBrokenKernelTests: XCTestCase {
             try source.replacingOccurrences(of: mutation.original, with: mutation.replacement)
                 .write(to: url, atomically: true, encoding: .utf8)
 
-            let backend = try makeOpenCLBackend(.init(kernelsDirectory: folder))
-            let verifier = BackendVerifier(reference: CPUBackend(), candidate: backend)
-            let failures = cases(of: mutation.ops).enumerated().filter { index, testCase in
-                !verifier.verify(testCase, index: index).passed
+            // The op tests and `cyclegan verify` run both policies, so either may catch it.
+            var failureCount = 0
+            var ran = false
+            for policy in [OpenCLBackend.KernelVariantPolicy.fastest, .baseline] {
+                let backend = try makeOpenCLBackend(.init(kernelVariants: policy,
+                                                          kernelsDirectory: folder))
+                guard mutation.runs(backend) else { continue }
+                ran = true
+                let verifier = BackendVerifier(reference: CPUBackend(), candidate: backend)
+                failureCount += cases(of: mutation.ops).enumerated().filter { index, testCase in
+                    !verifier.verify(testCase, index: index).passed
+                }.count
             }
-            XCTAssertFalse(failures.isEmpty, "replacing '\(mutation.original)' with "
+            guard ran else { continue }
+            XCTAssertGreaterThan(failureCount, 0, "replacing '\(mutation.original)' with "
                 + "'\(mutation.replacement)' in \(mutation.file) went unnoticed by the "
                 + "\(mutation.ops.map(\.rawValue).sorted()) cases")
         }

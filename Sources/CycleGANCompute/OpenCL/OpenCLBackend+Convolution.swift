@@ -48,12 +48,18 @@ extension OpenCLBackend {
         try validateDisjoint(("gradWeight", gradWeight), from: ("gradOutput", gradOutput),
                              op: op)
 
-        try launch("conv2d_backward_weight", in: "conv2d.cl",
-                   arguments: [.tensor(input),
-                               .tensor(gradOutput),
-                               .tensor(gradWeight)] + sizes.kernelArguments
-                       + [.int(accumulate ? 1 : 0)],
-                   groups: gradWeight.count)
+        let arguments: [KernelArgument] = [.tensor(input),
+                                           .tensor(gradOutput),
+                                           .tensor(gradWeight)] + sizes.kernelArguments
+            + [.int(accumulate ? 1 : 0)]
+        switch weightGradientVariant {
+        case .workGroupReduction:
+            try launch("conv2d_backward_weight", in: "conv2d.cl", arguments: arguments,
+                       groups: gradWeight.count)
+        case .serial:
+            try launch("conv2d_backward_weight_serial", in: "conv2d.cl", arguments: arguments,
+                       count: gradWeight.count)
+        }
         if let gradBias {
             try launchBiasGradient(gradOutput: gradOutput, gradBias: gradBias, sizes: sizes,
                                    accumulate: accumulate, op: op)
@@ -74,6 +80,23 @@ extension OpenCLBackend {
                                .int(sizes.outputHeight * sizes.outputWidth),
                                .int(accumulate ? 1 : 0)],
                    groups: sizes.outputChannels)
+    }
+}
+
+/// Kernels for a convolution's weight gradient.
+enum WeightGradientVariant {
+    /// The baseline: one work-group per weight element and a tree reduction in local memory.
+    case workGroupReduction
+    /// One work-item per weight element with a compensated sum. CPU devices run it several
+    /// times faster, because they pay for every work-group launch and barrier.
+    case serial
+}
+
+extension OpenCLBackend {
+    /// Picks the weight-gradient kernel for this device: `serial` on CPU devices unless the
+    /// baseline is forced, the work-group reduction everywhere else.
+    var weightGradientVariant: WeightGradientVariant {
+        kernelVariants == .fastest && device.type == .cpu ? .serial : .workGroupReduction
     }
 }
 

@@ -50,12 +50,18 @@ extension OpenCLBackend {
         try validateDisjoint(("gradWeight", gradWeight), from: ("gradOutput", gradOutput),
                              op: op)
 
-        try launch("conv_transpose2d_backward_weight", in: "conv_transpose2d.cl",
-                   arguments: [.tensor(input),
-                               .tensor(gradOutput),
-                               .tensor(gradWeight)] + sizes.kernelArguments
-                       + [.int(accumulate ? 1 : 0)],
-                   groups: gradWeight.count)
+        let arguments: [KernelArgument] = [.tensor(input),
+                                           .tensor(gradOutput),
+                                           .tensor(gradWeight)] + sizes.kernelArguments
+            + [.int(accumulate ? 1 : 0)]
+        switch weightGradientVariant {
+        case .workGroupReduction:
+            try launch("conv_transpose2d_backward_weight", in: "conv_transpose2d.cl",
+                       arguments: arguments, groups: gradWeight.count)
+        case .serial:
+            try launch("conv_transpose2d_backward_weight_serial", in: "conv_transpose2d.cl",
+                       arguments: arguments, count: gradWeight.count)
+        }
         if let gradBias {
             try launchBiasGradient(gradOutput: gradOutput, gradBias: gradBias, sizes: sizes,
                                    accumulate: accumulate, op: op)

@@ -21,6 +21,11 @@ public final class OpenCLBackend: ComputeBackend {
 
         public static let environmentVariable = "CYCLEGAN_KERNEL_VARIANT"
 
+        /// Whether `CYCLEGAN_KERNEL_VARIANT` is set to a non-empty value.
+        public static var isSetInEnvironment: Bool {
+            !(ProcessInfo.processInfo.environment[environmentVariable] ?? "").isEmpty
+        }
+
         /// Reads the policy from `CYCLEGAN_KERNEL_VARIANT`: `fastest` when it is unset or
         /// empty. Throws for any other value than `fastest` or `baseline`.
         public static func fromEnvironment() throws -> KernelVariantPolicy {
@@ -56,6 +61,12 @@ public final class OpenCLBackend: ComputeBackend {
             self.kernelTiming = kernelTiming
         }
     }
+
+    /// The ops whose dispatch may choose a faster kernel than the baseline on some shape or
+    /// device: the `_vec4` add and accumulate, and the serial weight gradients on CPU devices.
+    public static let opsWithVariants: Set<VerifiedOp> = [
+        .add, .accumulate, .conv2dBackwardWeight, .convTranspose2dBackwardWeight,
+    ]
 
     /// The device the backend runs on.
     public let device: OpenCLDeviceInfo
