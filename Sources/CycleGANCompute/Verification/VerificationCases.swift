@@ -5,7 +5,8 @@ public enum VerificationCases {
     /// Returns every case, grouped by op family.
     public static func all() -> [VerificationCase] {
         convolutionGrid.flatMap(convolution)
-            + transposedConvolutionGrid.flatMap(transposedConvolution) + padding() + normalization() + activations() + arithmetic() + losses() + adam()
+            + transposedConvolutionGrid.flatMap(transposedConvolution)
+            + padding() + normalization() + activations() + arithmetic() + losses() + adam()
             + cycleGANLayers()
     }
 
