@@ -6,7 +6,12 @@
 //   y: [N, K, OH, OW] output, OH = (H + 2P - KH) / S + 1, OW likewise; S stride, P padding.
 //
 // conv2d_forward          one work-item per output element, any global size >= N*K*OH*OW.
+// conv2d_forward_cout4    four output channels of one pixel per work-item, so each input value
+//                         is read once for four products. Assumes K is a multiple of 4.
 // conv2d_backward_input   one work-item per input element, gathering the outputs it fed.
+// conv2d_backward_input_cin4
+//                         four input channels of one pixel per work-item, so each output
+//                         gradient is read once for four products. Assumes C is a multiple of 4.
 // conv2d_backward_weight  one work-group per weight element: each work-item sums a strided share
 //                         of the N*OH*OW products and a local tree reduction adds the shares, so
 //                         the sum is deterministic (no atomics) and its rounding error grows with
@@ -68,6 +73,49 @@ __kernel void conv2d_forward(__global const float* x, const int xOffset,
     y[yOffset + index] = sum;
 }
 
+// Global size >= N*(K/4)*OH*OW. The four sums run in the same order as conv2d_forward's.
+__kernel void conv2d_forward_cout4(__global const float* x, const int xOffset,
+                                   __global const float* w, const int wOffset,
+                                   __global const float* b, const int bOffset,
+                                   const int hasBias,
+                                   __global float* y, const int yOffset,
+                                   const int N, const int C, const int H, const int W,
+                                   const int K, const int OH, const int OW,
+                                   const int KH, const int KW, const int S, const int P) {
+    const int groups = K / 4;
+    const int index = get_global_id(0);
+    if (index >= N * groups * OH * OW) return;
+    const int ox = index % OW;
+    const int oy = (index / OW) % OH;
+    const int k = ((index / (OW * OH)) % groups) * 4;
+    const int n = index / (OW * OH * groups);
+    const int wStride = C * KH * KW;
+
+    float4 sum = hasBias ? vload4(0, b + bOffset + k) : (float4)(0.0f);
+    for (int c = 0; c < C; ++c) {
+        const int xPlane = xOffset + (n * C + c) * H * W;
+        const int wPlane = wOffset + (k * C + c) * KH * KW;
+        for (int ky = 0; ky < KH; ++ky) {
+            const int iy = oy * S - P + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int kx = 0; kx < KW; ++kx) {
+                const int ix = ox * S - P + kx;
+                if (ix < 0 || ix >= W) continue;
+                const int tap = wPlane + ky * KW + kx;
+                const float4 weights = (float4)(w[tap], w[tap + wStride], w[tap + 2 * wStride],
+                                                w[tap + 3 * wStride]);
+                sum += x[xPlane + iy * W + ix] * weights;
+            }
+        }
+    }
+    const int plane = OH * OW;
+    const int target = yOffset + ((n * K + k) * OH + oy) * OW + ox;
+    y[target] = sum.s0;
+    y[target + plane] = sum.s1;
+    y[target + 2 * plane] = sum.s2;
+    y[target + 3 * plane] = sum.s3;
+}
+
 __kernel void conv2d_backward_input(__global const float* dy, const int dyOffset,
                                     __global const float* w, const int wOffset,
                                     __global float* dx, const int dxOffset,
@@ -98,6 +146,47 @@ __kernel void conv2d_backward_input(__global const float* dy, const int dyOffset
         }
     }
     dx[dxOffset + index] = sum;
+}
+
+// Global size >= N*(C/4)*H*W. The four sums run in the same order as conv2d_backward_input's.
+__kernel void conv2d_backward_input_cin4(__global const float* dy, const int dyOffset,
+                                         __global const float* w, const int wOffset,
+                                         __global float* dx, const int dxOffset,
+                                         const int N, const int C, const int H, const int W,
+                                         const int K, const int OH, const int OW,
+                                         const int KH, const int KW, const int S, const int P) {
+    const int groups = C / 4;
+    const int index = get_global_id(0);
+    if (index >= N * groups * H * W) return;
+    const int ix = index % W;
+    const int iy = (index / W) % H;
+    const int c = ((index / (W * H)) % groups) * 4;
+    const int n = index / (W * H * groups);
+    const int taps = KH * KW;
+
+    float4 sum = (float4)(0.0f);
+    for (int ky = 0; ky < KH; ++ky) {
+        const int ty = iy + P - ky;
+        if (ty < 0 || ty % S != 0 || ty / S >= OH) continue;
+        const int oy = ty / S;
+        for (int kx = 0; kx < KW; ++kx) {
+            const int tx = ix + P - kx;
+            if (tx < 0 || tx % S != 0 || tx / S >= OW) continue;
+            const int ox = tx / S;
+            for (int k = 0; k < K; ++k) {
+                const int tap = wOffset + ((k * C + c) * KH + ky) * KW + kx;
+                const float4 weights = (float4)(w[tap], w[tap + taps], w[tap + 2 * taps],
+                                                w[tap + 3 * taps]);
+                sum += dy[dyOffset + ((n * K + k) * OH + oy) * OW + ox] * weights;
+            }
+        }
+    }
+    const int plane = H * W;
+    const int target = dxOffset + ((n * C + c) * H + iy) * W + ix;
+    dx[target] = sum.s0;
+    dx[target + plane] = sum.s1;
+    dx[target + 2 * plane] = sum.s2;
+    dx[target + 3 * plane] = sum.s3;
 }
 
 // Global size: K*C*KH*KW work-groups of GROUP_SIZE.

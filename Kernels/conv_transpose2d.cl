@@ -10,8 +10,14 @@
 // (ky, kx): the transposed convolution is the input-gradient of a convolution.
 //
 // conv_transpose2d_forward          one work-item per output element.
+// conv_transpose2d_forward_cout4    four output channels of one pixel per work-item, so each
+//                                   input value is read once for four products. Assumes K is a
+//                                   multiple of 4.
 // conv_transpose2d_backward_input   one work-item per input element; this is a plain convolution
 //                                   of dy.
+// conv_transpose2d_backward_input_cin4
+//                                   four input channels of one pixel per work-item. Assumes C is
+//                                   a multiple of 4.
 // conv_transpose2d_backward_weight  one work-group per weight element, a strided share of the
 //                                   N*H*W products per work-item and a local tree reduction, so
 //                                   the sum is deterministic (no atomics).
@@ -72,6 +78,51 @@ __kernel void conv_transpose2d_forward(__global const float* x, const int xOffse
     y[yOffset + index] = sum;
 }
 
+// Global size >= N*(K/4)*OH*OW. The four sums run in the same order as
+// conv_transpose2d_forward's.
+__kernel void conv_transpose2d_forward_cout4(__global const float* x, const int xOffset,
+                                             __global const float* w, const int wOffset,
+                                             __global const float* b, const int bOffset,
+                                             const int hasBias,
+                                             __global float* y, const int yOffset,
+                                             const int N, const int C, const int H, const int W,
+                                             const int K, const int OH, const int OW,
+                                             const int KH, const int KW, const int S,
+                                             const int P) {
+    const int groups = K / 4;
+    const int index = get_global_id(0);
+    if (index >= N * groups * OH * OW) return;
+    const int ox = index % OW;
+    const int oy = (index / OW) % OH;
+    const int k = ((index / (OW * OH)) % groups) * 4;
+    const int n = index / (OW * OH * groups);
+    const int taps = KH * KW;
+
+    float4 sum = hasBias ? vload4(0, b + bOffset + k) : (float4)(0.0f);
+    for (int ky = 0; ky < KH; ++ky) {
+        const int ty = oy + P - ky;
+        if (ty < 0 || ty % S != 0 || ty / S >= H) continue;
+        const int iy = ty / S;
+        for (int kx = 0; kx < KW; ++kx) {
+            const int tx = ox + P - kx;
+            if (tx < 0 || tx % S != 0 || tx / S >= W) continue;
+            const int ix = tx / S;
+            for (int c = 0; c < C; ++c) {
+                const int tap = wOffset + ((c * K + k) * KH + ky) * KW + kx;
+                const float4 weights = (float4)(w[tap], w[tap + taps], w[tap + 2 * taps],
+                                                w[tap + 3 * taps]);
+                sum += x[xOffset + ((n * C + c) * H + iy) * W + ix] * weights;
+            }
+        }
+    }
+    const int plane = OH * OW;
+    const int target = yOffset + ((n * K + k) * OH + oy) * OW + ox;
+    y[target] = sum.s0;
+    y[target + plane] = sum.s1;
+    y[target + 2 * plane] = sum.s2;
+    y[target + 3 * plane] = sum.s3;
+}
+
 __kernel void conv_transpose2d_backward_input(__global const float* dy, const int dyOffset,
                                               __global const float* w, const int wOffset,
                                               __global float* dx, const int dxOffset,
@@ -101,6 +152,49 @@ __kernel void conv_transpose2d_backward_input(__global const float* dy, const in
         }
     }
     dx[dxOffset + index] = sum;
+}
+
+// Global size >= N*(C/4)*H*W. The four sums run in the same order as
+// conv_transpose2d_backward_input's.
+__kernel void conv_transpose2d_backward_input_cin4(__global const float* dy, const int dyOffset,
+                                                   __global const float* w, const int wOffset,
+                                                   __global float* dx, const int dxOffset,
+                                                   const int N, const int C, const int H,
+                                                   const int W, const int K, const int OH,
+                                                   const int OW, const int KH, const int KW,
+                                                   const int S, const int P) {
+    const int groups = C / 4;
+    const int index = get_global_id(0);
+    if (index >= N * groups * H * W) return;
+    const int ix = index % W;
+    const int iy = (index / W) % H;
+    const int c = ((index / (W * H)) % groups) * 4;
+    const int n = index / (W * H * groups);
+    const int wStride = K * KH * KW;
+
+    float4 sum = (float4)(0.0f);
+    for (int k = 0; k < K; ++k) {
+        const int dyPlane = dyOffset + (n * K + k) * OH * OW;
+        const int wPlane = wOffset + (c * K + k) * KH * KW;
+        for (int ky = 0; ky < KH; ++ky) {
+            const int oy = iy * S - P + ky;
+            if (oy < 0 || oy >= OH) continue;
+            for (int kx = 0; kx < KW; ++kx) {
+                const int ox = ix * S - P + kx;
+                if (ox < 0 || ox >= OW) continue;
+                const int tap = wPlane + ky * KW + kx;
+                const float4 weights = (float4)(w[tap], w[tap + wStride], w[tap + 2 * wStride],
+                                                w[tap + 3 * wStride]);
+                sum += dy[dyPlane + oy * OW + ox] * weights;
+            }
+        }
+    }
+    const int plane = H * W;
+    const int target = dxOffset + ((n * C + c) * H + iy) * W + ix;
+    dx[target] = sum.s0;
+    dx[target + plane] = sum.s1;
+    dx[target + 2 * plane] = sum.s2;
+    dx[target + 3 * plane] = sum.s3;
 }
 
 // Global size: C*K*KH*KW work-groups of GROUP_SIZE.

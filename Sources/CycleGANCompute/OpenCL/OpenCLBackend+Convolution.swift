@@ -12,13 +12,14 @@ extension OpenCLBackend {
         try validateDisjoint(("output", output), from: ("input", input), op: op)
         try validateDisjoint(("output", output), from: ("weight", weight), op: op)
 
-        try launch("conv2d_forward", in: "conv2d.cl",
+        let blocked = usesChannelBlocks(of: sizes.outputChannels)
+        try launch(blocked ? "conv2d_forward_cout4" : "conv2d_forward", in: "conv2d.cl",
                    arguments: [.tensor(input),
                                .tensor(weight),
                                bias.map { .tensor($0) } ?? .absentTensor,
                                .int(bias == nil ? 0 : 1),
                                .tensor(output)] + sizes.kernelArguments,
-                   count: output.count)
+                   count: blocked ? output.count / 4 : output.count)
     }
 
     public func conv2dBackwardInput(gradOutput: Tensor, weight: Tensor, gradInput: Tensor,
@@ -30,11 +31,13 @@ extension OpenCLBackend {
         try validateDisjoint(("gradInput", gradInput), from: ("gradOutput", gradOutput), op: op)
         try validateDisjoint(("gradInput", gradInput), from: ("weight", weight), op: op)
 
-        try launch("conv2d_backward_input", in: "conv2d.cl",
+        let blocked = usesChannelBlocks(of: sizes.inputChannels)
+        try launch(blocked ? "conv2d_backward_input_cin4" : "conv2d_backward_input",
+                   in: "conv2d.cl",
                    arguments: [.tensor(gradOutput),
                                .tensor(weight),
                                .tensor(gradInput)] + sizes.kernelArguments,
-                   count: gradInput.count)
+                   count: blocked ? gradInput.count / 4 : gradInput.count)
     }
 
     public func conv2dBackwardWeight(input: Tensor, gradOutput: Tensor, gradWeight: Tensor,
@@ -93,6 +96,13 @@ enum WeightGradientVariant {
 }
 
 extension OpenCLBackend {
+    /// Returns whether a convolution may take its `_cout4` or `_cin4` kernel, which computes
+    /// four channels per work-item: the policy allows variants and `channels` is a multiple of
+    /// 4, as those kernels assume.
+    func usesChannelBlocks(of channels: Int) -> Bool {
+        kernelVariants == .fastest && channels % 4 == 0
+    }
+
     /// Picks the weight-gradient kernel for this device: `serial` on CPU devices unless the
     /// baseline is forced, the work-group reduction everywhere else.
     var weightGradientVariant: WeightGradientVariant {

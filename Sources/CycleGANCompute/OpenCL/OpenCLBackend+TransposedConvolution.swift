@@ -12,13 +12,15 @@ extension OpenCLBackend {
         try validateDisjoint(("output", output), from: ("input", input), op: op)
         try validateDisjoint(("output", output), from: ("weight", weight), op: op)
 
-        try launch("conv_transpose2d_forward", in: "conv_transpose2d.cl",
+        let blocked = usesChannelBlocks(of: sizes.outputChannels)
+        try launch(blocked ? "conv_transpose2d_forward_cout4" : "conv_transpose2d_forward",
+                   in: "conv_transpose2d.cl",
                    arguments: [.tensor(input),
                                .tensor(weight),
                                bias.map { .tensor($0) } ?? .absentTensor,
                                .int(bias == nil ? 0 : 1),
                                .tensor(output)] + sizes.kernelArguments,
-                   count: output.count)
+                   count: blocked ? output.count / 4 : output.count)
     }
 
     public func convTranspose2dBackwardInput(gradOutput: Tensor, weight: Tensor, gradInput: Tensor,
@@ -30,11 +32,14 @@ extension OpenCLBackend {
         try validateDisjoint(("gradInput", gradInput), from: ("gradOutput", gradOutput), op: op)
         try validateDisjoint(("gradInput", gradInput), from: ("weight", weight), op: op)
 
-        try launch("conv_transpose2d_backward_input", in: "conv_transpose2d.cl",
+        let blocked = usesChannelBlocks(of: sizes.inputChannels)
+        try launch(blocked ? "conv_transpose2d_backward_input_cin4"
+                       : "conv_transpose2d_backward_input",
+                   in: "conv_transpose2d.cl",
                    arguments: [.tensor(gradOutput),
                                .tensor(weight),
                                .tensor(gradInput)] + sizes.kernelArguments,
-                   count: gradInput.count)
+                   count: blocked ? gradInput.count / 4 : gradInput.count)
     }
 
     public func convTranspose2dBackwardWeight(input: Tensor, gradOutput: Tensor,

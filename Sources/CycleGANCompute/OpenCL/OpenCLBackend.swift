@@ -63,9 +63,11 @@ public final class OpenCLBackend: ComputeBackend {
     }
 
     /// The ops whose dispatch may choose a faster kernel than the baseline on some shape or
-    /// device: the `_vec4` add and accumulate, and the serial weight gradients on CPU devices.
+    /// device: the `_vec4` add and accumulate, the convolutions that compute four channels per
+    /// work-item, and the serial weight gradients on CPU devices.
     public static let opsWithVariants: Set<VerifiedOp> = [
-        .add, .accumulate, .conv2dBackwardWeight, .convTranspose2dBackwardWeight,
+        .add, .accumulate, .conv2dForward, .conv2dBackwardInput, .conv2dBackwardWeight,
+        .convTranspose2dForward, .convTranspose2dBackwardInput, .convTranspose2dBackwardWeight,
     ]
 
     /// The device the backend runs on.

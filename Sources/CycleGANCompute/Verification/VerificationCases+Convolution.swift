@@ -145,7 +145,9 @@ extension VerificationCases {
     }
 
     /// Convolutions that straddle work-group sizes (31, 32, 33), with strides 1 and 2, kernels
-    /// 1, 3, 4 and 7, batches 1 and 2, channel counts 3, 5 and 7, and views at offsets.
+    /// 1, 3, 4 and 7, batches 1 and 2, channel counts 3, 5 and 7, and views at offsets. The last
+    /// has channel counts that are multiples of 4, for the kernels that compute four channels
+    /// per work-item.
     static var convolutionGrid: [ConvolutionCase] {
         [
             ConvolutionCase(batch: 2, inputChannels: 3, height: 33, width: 33, outputChannels: 5,
@@ -164,11 +166,14 @@ extension VerificationCases {
                             geometry: ConvolutionGeometry(kernel: 4, stride: 1, padding: 1)),
             ConvolutionCase(batch: 2, inputChannels: 3, height: 13, width: 13, outputChannels: 3,
                             geometry: ConvolutionGeometry(kernel: 7, stride: 2)),
+            ConvolutionCase(batch: 2, inputChannels: 4, height: 17, width: 17, outputChannels: 8,
+                            geometry: ConvolutionGeometry(kernel: 4, stride: 2, padding: 1),
+                            offset: 3),
         ]
     }
 
     /// Transposed convolutions with outputs of 31, 32 and 33, strides 1 and 2, kernels 1, 3, 4
-    /// and 7, output padding 0 and 1.
+    /// and 7, output padding 0 and 1. The last has channel counts that are multiples of 4.
     static var transposedConvolutionGrid: [ConvolutionCase] {
         [
             ConvolutionCase(batch: 2, inputChannels: 5, height: 16, width: 16, outputChannels: 3,
@@ -187,6 +192,10 @@ extension VerificationCases {
             ConvolutionCase(batch: 2, inputChannels: 2, height: 5, width: 5, outputChannels: 3,
                             geometry: ConvolutionGeometry(kernel: 7, stride: 2, padding: 3,
                                                           outputPadding: 1)),
+            ConvolutionCase(batch: 2, inputChannels: 8, height: 9, width: 9, outputChannels: 4,
+                            geometry: ConvolutionGeometry(kernel: 3, stride: 2, padding: 1,
+                                                          outputPadding: 1),
+                            offset: 1),
         ]
     }
 }
