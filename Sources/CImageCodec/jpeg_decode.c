@@ -32,6 +32,62 @@ static void convert_cmyk_to_rgb(const unsigned char *cmyk, unsigned char *rgb, s
     }
 }
 
+/* Whether walking the marker segments and entropy-coded data from SOI reaches an EOI marker.
+ * EOI cannot occur inside entropy-coded data (0xFF there is followed by 0x00 or RSTn) and
+ * segments are skipped by their lengths, so an EOI inside an EXIF thumbnail does not count. */
+static int reaches_end_marker(const unsigned char *data, size_t size) {
+    size_t i = 2;
+    while (i < size) {
+        if (data[i] != 0xFF) {
+            i++; /* extraneous bytes, which libjpeg also skips */
+            continue;
+        }
+        while (i < size && data[i] == 0xFF) {
+            i++;
+        }
+        if (i >= size) {
+            return 0;
+        }
+        unsigned char marker = data[i++];
+        if (marker == 0xD9) {
+            return 1;
+        }
+        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+            continue;
+        }
+        if (i + 2 > size) {
+            return 0;
+        }
+        size_t length = ((size_t)data[i] << 8) | data[i + 1];
+        if (length < 2) {
+            return 0;
+        }
+        i += length;
+        if (marker == 0xDA) {
+            while (i + 1 < size && !(data[i] == 0xFF && data[i + 1] != 0x00 && data[i + 1] != 0xFF
+                                     && !(data[i + 1] >= 0xD0 && data[i + 1] <= 0xD7))) {
+                i++;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether a libjpeg message is one of its recoverable warnings (JWRN_* in jerror.h), after
+ * which the decoded image is complete though possibly damaged. */
+static int is_recoverable_warning(const char *message) {
+    static const char *prefixes[] = {
+        "Corrupt JPEG data", "Warning:", "Inconsistent progression sequence",
+        "Unknown Adobe color transform", "Invalid SOS parameters for sequential JPEG",
+    };
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        if (strncmp(message, prefixes[i], strlen(prefixes[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 icodec_status icodec_decode_jpeg(const unsigned char *data, size_t size, int64_t max_pixels,
                                  icodec_image *image) {
     memset(image, 0, sizeof(*image));
@@ -46,9 +102,20 @@ icodec_status icodec_decode_jpeg(const unsigned char *data, size_t size, int64_t
                             &colorspace) != 0) {
         record_tj_message(image, handle);
         tjDestroy(handle);
+        return reaches_end_marker(data, size) ? ICODEC_ERROR_CORRUPT : ICODEC_ERROR_TRUNCATED;
+    }
+    if (width <= 0 || height <= 0) {
+        /* libjpeg treats a stream without a frame header as tables-only and reports no size. */
+        tjDestroy(handle);
+        if (!reaches_end_marker(data, size)) {
+            snprintf(image->message, ICODEC_MESSAGE_CAPACITY, "the data ends before the frame "
+                     "header");
+            return ICODEC_ERROR_TRUNCATED;
+        }
+        snprintf(image->message, ICODEC_MESSAGE_CAPACITY, "the file holds no image data");
         return ICODEC_ERROR_CORRUPT;
     }
-    if (width <= 0 || height <= 0 || (int64_t)width * (int64_t)height > max_pixels) {
+    if ((int64_t)width * (int64_t)height > max_pixels) {
         snprintf(image->message, ICODEC_MESSAGE_CAPACITY, "the image is %dx%d, more than %lld "
                  "pixels", width, height, (long long)max_pixels);
         tjDestroy(handle);
@@ -72,12 +139,22 @@ icodec_status icodec_decode_jpeg(const unsigned char *data, size_t size, int64_t
     int result = tjDecompress2(handle, data, (unsigned long)size, is_cmyk ? cmyk : pixels, width,
                                0, height, is_cmyk ? TJPF_CMYK : TJPF_RGB, 0);
     if (result != 0) {
+        /* A truncated file makes libjpeg warn, fill in the missing data and carry on. TurboJPEG
+         * 2.1 also reports a fatal error as TJERR_WARNING when a warning came first, so the
+         * message and the file's structure decide, not tjGetErrorCode alone. */
         record_tj_message(image, handle);
-        if (tjGetErrorCode(handle) != TJERR_WARNING) {
+        icodec_status status = ICODEC_OK;
+        if (!reaches_end_marker(data, size)) {
+            status = ICODEC_ERROR_TRUNCATED;
+        } else if (tjGetErrorCode(handle) != TJERR_WARNING
+                   || !is_recoverable_warning(image->message)) {
+            status = ICODEC_ERROR_CORRUPT;
+        }
+        if (status != ICODEC_OK) {
             free(pixels);
             free(cmyk);
             tjDestroy(handle);
-            return ICODEC_ERROR_CORRUPT;
+            return status;
         }
         image->warning_count = 1;
     }

@@ -10,9 +10,10 @@ import Foundation
 /// Adobe-inverted CMYK. Unlike Pillow, 16-bit PNG samples are rounded to 8 bits (Pillow clips
 /// 16-bit gray and truncates 16-bit colour) and the EXIF orientation is applied.
 ///
-/// A JPEG that libjpeg decodes with warnings is accepted (as Pillow accepts it), except a
-/// truncated one: libjpeg fills the missing rows with gray, which would silently train on a
-/// half-gray image, so "Premature end of JPEG file" is an error.
+/// A complete JPEG that libjpeg decodes with recoverable warnings (a bad Huffman code,
+/// extraneous bytes) is accepted, as Pillow accepts it. A truncated JPEG, one whose data ends
+/// before the end-of-image marker, is an error: libjpeg would fill the missing rows with gray,
+/// and training would silently use a half-gray image. Pillow rejects those too.
 public enum ImageDecoder {
     /// Images with more pixels are rejected before decoding, as Pillow's decompression-bomb
     /// check does past twice its MAX_IMAGE_PIXELS.
@@ -90,13 +91,6 @@ public enum ImageDecoder {
         }
         guard status == ICODEC_OK, let pixels = image.pixels else {
             throw ImageDecodingError(path: path, reason: reason(status, format: "JPEG", &image))
-        }
-        let warning = message(&image)
-        if image.warning_count > 0 && warning.contains("Premature end of JPEG file") {
-            throw ImageDecodingError(
-                path: path,
-                reason: "the JPEG file is truncated (libjpeg: \(warning)); download or export "
-                    + "it again, or remove it")
         }
         let decoded = rgbImage(image, pixels: pixels)
         let orientation = ExifOrientation.jpegExifBlock(bytes)

@@ -55,9 +55,11 @@ icodec_status icodec_decode_png(const unsigned char *data, size_t size, int64_t 
                                 icodec_image *image);
 
 /// Decodes a baseline, progressive or arithmetic JPEG (gray, YCbCr, RGB, CMYK, YCCK) to RGB.
-/// CMYK and YCCK convert as Pillow does, treating the stored values as Adobe-inverted. A decode
-/// that libjpeg only warned about (for example a truncated file, whose end it fills in) returns
-/// ICODEC_OK with warning_count > 0; the caller decides whether to accept it.
+/// CMYK and YCCK convert as Pillow does, treating the stored values as Adobe-inverted. A file
+/// whose data ends before its end-of-image marker is ICODEC_ERROR_TRUNCATED, even though libjpeg
+/// would fill in the missing rows. A complete file that libjpeg decodes with recoverable
+/// warnings (bad Huffman codes, extraneous bytes) returns ICODEC_OK with warning_count > 0,
+/// as Pillow accepts it too.
 icodec_status icodec_decode_jpeg(const unsigned char *data, size_t size, int64_t max_pixels,
                                  icodec_image *image);
 
