@@ -21,8 +21,8 @@ public struct ImageBatch {
         try RGBImage(tensorValues: values, shape: shape, index: index)
     }
 
-    /// Packs equally sized images into one batch.
-    init(images: [RGBImage], paths: [String]) throws {
+    /// Packs equally sized images into one batch, mirroring those flagged in `mirrored`.
+    init(images: [RGBImage], mirrored: [Bool]? = nil, paths: [String]) throws {
         guard let first = images.first else {
             throw DatasetError.invalidConfiguration("a batch needs at least one image")
         }
@@ -36,7 +36,8 @@ public struct ImageBatch {
                         + "\(image.width)x\(image.height); use batchSize 1 or a preprocess "
                         + "mode that crops")
             }
-            image.writeTensorValues(into: &values, at: index * imageSize)
+            image.writeTensorValues(into: &values, at: index * imageSize,
+                                    mirrored: mirrored?[index] ?? false)
         }
         self.init(values: values,
                   shape: TensorShape(n: images.count, c: 3, h: first.height, w: first.width),
@@ -100,6 +101,8 @@ extension UnalignedDataset {
         let positions = start..<min(order.count, start + configuration.batchSize)
         var imagesA: [RGBImage] = []
         var imagesB: [RGBImage] = []
+        var mirroredA: [Bool] = []
+        var mirroredB: [Bool] = []
         var namesA: [String] = []
         var namesB: [String] = []
         for position in positions {
@@ -111,12 +114,18 @@ extension UnalignedDataset {
 
             var randomA = stream(.augmentA, epoch: epoch, position: position)
             var randomB = stream(.augmentB, epoch: epoch, position: position)
-            imagesA.append(configuration.augment(try sourceA.image(at: indexA), random: &randomA))
-            imagesB.append(configuration.augment(try sourceB.image(at: indexB), random: &randomB))
+            let a = configuration.augmentWithoutMirroring(try sourceA.image(at: indexA),
+                                                          random: &randomA)
+            let b = configuration.augmentWithoutMirroring(try sourceB.image(at: indexB),
+                                                          random: &randomB)
+            imagesA.append(a.image)
+            imagesB.append(b.image)
+            mirroredA.append(a.mirrored)
+            mirroredB.append(b.mirrored)
             namesA.append(pathsA[indexA])
             namesB.append(pathsB[indexB])
         }
-        return (try ImageBatch(images: imagesA, paths: namesA),
-                try ImageBatch(images: imagesB, paths: namesB))
+        return (try ImageBatch(images: imagesA, mirrored: mirroredA, paths: namesA),
+                try ImageBatch(images: imagesB, mirrored: mirroredB, paths: namesB))
     }
 }

@@ -40,6 +40,15 @@ extension DatasetConfiguration {
 
     /// The training transform: resize, random crop, random mirror, drawn from `random`.
     func augment(_ image: RGBImage, random: inout SeededRandom) -> RGBImage {
+        let (result, mirrored) = augmentWithoutMirroring(image, random: &random)
+        return mirrored ? result.mirroredHorizontally() : result
+    }
+
+    /// The training transform up to the mirroring, which is returned as a flag so that the
+    /// batch can mirror while it converts to floats. Draws the crop's left, then top offset,
+    /// then the mirror decision (uniform < 0.5) from `random`.
+    func augmentWithoutMirroring(_ image: RGBImage, random: inout SeededRandom)
+        -> (image: RGBImage, mirrored: Bool) {
         let size = resizedSize(width: image.width, height: image.height)
         var result = image.resizedBicubic(width: size.width, height: size.height)
         if preprocess.crops {
@@ -47,10 +56,8 @@ extension DatasetConfiguration {
             let top = random.nextIndex(below: result.height - cropSize + 1)
             result = result.cropped(left: left, top: top, width: cropSize, height: cropSize)
         }
-        if !noFlip && random.nextUniform() < 0.5 {
-            result = result.mirroredHorizontally()
-        }
-        return result
+        let mirrored = !noFlip && random.nextUniform() < 0.5
+        return (result, mirrored)
     }
 
     /// The transform for translating images: the same resize step, a centred crop where the

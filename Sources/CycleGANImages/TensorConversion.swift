@@ -2,17 +2,28 @@ import CycleGANCompute
 
 extension RGBImage {
     /// Writes the image as CHW floats in [-1, 1], (v / 255 - 0.5) / 0.5 as the reference's
-    /// ToTensor followed by Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), starting at `offset`.
-    func writeTensorValues(into values: inout [Float], at offset: Int) {
+    /// ToTensor followed by Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), starting at `offset`;
+    /// `mirrored` writes the left-right mirror image instead.
+    func writeTensorValues(into values: inout [Float], at offset: Int, mirrored: Bool = false) {
         let planeSize = width * height
         precondition(offset >= 0 && offset + planeSize * 3 <= values.count,
                      "tensor of \(values.count) values has no room for \(width)x\(height) at \(offset)")
-        pixels.withUnsafeBufferPointer { source in
-            values.withUnsafeMutableBufferPointer { destination in
-                for index in 0..<planeSize {
-                    for channel in 0..<3 {
-                        let byte = Float(source[index * 3 + channel])
-                        destination[offset + channel * planeSize + index] = (byte / 255 - 0.5) / 0.5
+        let width = self.width
+        normalizedBytes.withUnsafeBufferPointer { table in
+            pixels.withUnsafeBufferPointer { source in
+                values.withUnsafeMutableBufferPointer { destination in
+                    guard let base = destination.baseAddress else { return }
+                    let red = base + offset
+                    let green = red + planeSize
+                    let blue = green + planeSize
+                    for y in 0..<height {
+                        let row = y * width
+                        for x in 0..<width {
+                            let pixel = (row + (mirrored ? width - 1 - x : x)) * 3
+                            red[row + x] = table[Int(source[pixel])]
+                            green[row + x] = table[Int(source[pixel + 1])]
+                            blue[row + x] = table[Int(source[pixel + 2])]
+                        }
                     }
                 }
             }
@@ -63,6 +74,9 @@ extension RGBImage {
         self.init(width: width, height: height, pixels: pixels)
     }
 }
+
+/// (v / 255 - 0.5) / 0.5 for every byte v.
+private let normalizedBytes: [Float] = (0..<256).map { (Float($0) / 255 - 0.5) / 0.5 }
 
 /// Maps a value in [-1, 1] to 0...255, rounding to nearest and clamping; NaN maps to 0.
 func byteValue(_ value: Float) -> UInt8 {
