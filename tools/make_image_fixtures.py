@@ -3,9 +3,9 @@
 
 PNGs are written by a minimal encoder in this file, so every bit depth, colour type, Adam7
 interlacing, tRNS and eXIf chunk can be produced. Their expected RGB values come from the
-generating arrays with the decoder's rules (palette lookup, gray copied to three channels, alpha
-dropped, 16-bit samples rounded to round(v * 255 / 65535)), and the script checks that Pillow
-agrees wherever Pillow converts correctly. JPEGs are written by Pillow (and one YCCK JPEG by the
+generating arrays with the decoder's rules: palette lookup, gray copied to three channels, alpha
+dropped, 16-bit samples rounded to round(v * 255 / 65535). The script checks that Pillow agrees
+wherever Pillow converts correctly. JPEGs are written by Pillow (and one YCCK JPEG by the
 system TurboJPEG through ctypes, since Pillow cannot write YCCK); their expected values are
 Pillow's decoding, converted to RGB and turned upright with ImageOps.exif_transpose.
 
@@ -337,7 +337,8 @@ def make_jpegs(expected):
             if "orientation" in name:
                 assert image.getexif().get(0x0112) == int(name[-5]), name
             if "ycck" in name:
-                assert image.mode == "CMYK" and image.info.get("adobe_transform") == 2, name
+                assert image.mode == "CMYK", name
+                assert image.info.get("adobe_transform") == 2, name
             if "progressive" in name:
                 assert image.info.get("progressive"), name
             upright = ImageOps.exif_transpose(image).convert("RGB")

@@ -175,7 +175,8 @@ icodec_status icodec_resize_bicubic_rgb8(const unsigned char *source, int source
     } else {
         /* Only the source rows that some output row reads go through the horizontal pass. */
         int first_row = vertical.first[0];
-        int last_row = vertical.first[destination_height - 1] + vertical.count[destination_height - 1];
+        int last = destination_height - 1;
+        int last_row = vertical.first[last] + vertical.count[last];
         int rows = last_row - first_row;
         unsigned char *temporary = malloc((size_t)destination_width * rows * 3);
         if (temporary == NULL) {

@@ -86,13 +86,13 @@ enum BitmapFont {
     ]
     private static let missingGlyph = "##### #...# #...# #...# #...# #...# #####"
 
-    /// The glyph of `character` as seven rows of five booleans, true for ink.
+    /// Returns the glyph of `character` as seven rows of five booleans, true for ink.
     static func glyph(_ character: Character) -> [[Bool]] {
         let pattern = rows[character] ?? missingGlyph
         return pattern.split(separator: " ").map { row in row.map { $0 == "#" } }
     }
 
-    /// The width in image pixels of `text` drawn at `scale`, without trailing spacing.
+    /// Returns the width in image pixels of `text` drawn at `scale`, without trailing spacing.
     static func width(of text: String, scale: Int) -> Int {
         text.isEmpty ? 0 : (text.count * advance - (advance - glyphWidth)) * scale
     }

@@ -23,7 +23,8 @@ public final class DataLoader {
         let first = min(max(0, startIteration), iterationCount)
         queue = BatchQueue(first: first, end: iterationCount, capacity: max(1, prefetch))
 
-        let workerCount = max(1, min(max(1, prefetch), ProcessInfo.processInfo.activeProcessorCount))
+        let processors = ProcessInfo.processInfo.activeProcessorCount
+        let workerCount = max(1, min(max(1, prefetch), processors))
         for _ in 0..<workerCount {
             let thread = Thread { [queue] in
                 while let iteration = queue.claim() {
@@ -41,10 +42,10 @@ public final class DataLoader {
         queue.cancel()
     }
 
-    /// The next batch, waiting for it if the threads have not finished it; nil after the
-    /// epoch's last batch or after cancel(). Throws the decoding error of a file that failed
-    /// while its batch was built (for example, one changed since the scan); the following call
-    /// continues with the next batch.
+    /// Returns the next batch, waiting for it if the threads have not finished it, or nil after the
+    /// epoch's last batch or after cancel(). Throws the decoding error of a file that failed while
+    /// its batch was built, for example one changed since the scan. The following call continues
+    /// with the next batch.
     public func next() throws -> TrainingBatch? {
         let start = DispatchTime.now().uptimeNanoseconds
         guard let (iteration, result) = queue.take() else { return nil }
@@ -81,8 +82,8 @@ private final class BatchQueue {
         self.capacity = capacity
     }
 
-    /// The next iteration to build, waiting while `capacity` are already ahead; nil when the
-    /// epoch is fully claimed or the queue is cancelled.
+    /// Returns the next iteration to build, waiting while `capacity` are already ahead, or nil
+    /// when the epoch is fully claimed or the queue is cancelled.
     func claim() -> Int? {
         condition.lock()
         defer { condition.unlock() }
@@ -101,8 +102,8 @@ private final class BatchQueue {
         condition.unlock()
     }
 
-    /// The next iteration's result, waiting until it is delivered; nil at the end or after
-    /// cancel().
+    /// Returns the next iteration's result, waiting until it is delivered, or nil at the end
+    /// or after cancel().
     func take() -> (Int, Batches)? {
         condition.lock()
         defer { condition.unlock() }

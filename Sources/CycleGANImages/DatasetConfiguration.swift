@@ -1,4 +1,4 @@
-/// How images are resized and cropped before training, as the reference's `--preprocess`.
+/// The resize and crop steps applied before training, as the reference's `--preprocess`.
 public enum Preprocess: String, CaseIterable, Sendable {
     /// Resize to loadSize x loadSize (bicubic), then a random cropSize x cropSize crop.
     case resizeAndCrop = "resize_and_crop"
@@ -22,9 +22,9 @@ public enum Preprocess: String, CaseIterable, Sendable {
     }
 }
 
-/// Where the two image domains are and how they become training batches. Field names and
-/// defaults follow the reference implementation's options (`--load_size 286`, `--crop_size 256`,
-/// `--preprocess resize_and_crop`, `--batch_size 1`).
+/// Locations of the two image domains and the settings that turn them into training batches.
+/// Field names and defaults follow the reference implementation's options (`--load_size 286`,
+/// `--crop_size 256`, `--preprocess resize_and_crop`, `--batch_size 1`).
 public struct DatasetConfiguration: Equatable, Sendable {
     /// A folder holding `<phase>A` and `<phase>B` (trainA/trainB, testA/testB).
     public var dataroot: String?
@@ -78,7 +78,8 @@ public struct DatasetConfiguration: Equatable, Sendable {
             throw DatasetError.invalidConfiguration("cropSize must be positive, got \(cropSize)")
         }
         guard batchSize > 0 else {
-            throw DatasetError.invalidConfiguration("batchSize must be at least 1, got \(batchSize)")
+            throw DatasetError.invalidConfiguration(
+                "batchSize must be at least 1, got \(batchSize)")
         }
         if preprocess == .resizeAndCrop || preprocess == .scaleWidthAndCrop, cropSize > loadSize {
             throw DatasetError.invalidConfiguration(
@@ -93,8 +94,8 @@ public struct DatasetConfiguration: Equatable, Sendable {
         }
     }
 
-    /// The folders of domains A and B: dirA and dirB when given, else dataroot/<phase>A and
-    /// dataroot/<phase>B.
+    /// Returns the folders of domains A and B: dirA and dirB when given, else
+    /// dataroot/<phase>A and dataroot/<phase>B.
     public func domainFolders() throws -> (a: String, b: String) {
         switch (dirA, dirB) {
         case let (a?, b?):
@@ -102,7 +103,7 @@ public struct DatasetConfiguration: Equatable, Sendable {
         case (nil, nil):
             guard let dataroot else {
                 throw DatasetError.invalidConfiguration(
-                    "no dataset given. " + DatasetError.expectedLayout(phase: phase))
+                    "no dataset given. " + DatasetError.expectedLayout)
             }
             let root = dataroot.hasSuffix("/") ? String(dataroot.dropLast()) : dataroot
             return ("\(root)/\(phase)A", "\(root)/\(phase)B")
@@ -119,7 +120,7 @@ public enum DatasetError: Error, CustomStringConvertible {
     case invalidConfiguration(String)
     /// A domain's folder does not exist or is not a folder.
     case missingFolder(domain: String, path: String)
-    /// A domain's folder holds no .png, .jpg or .jpeg files.
+    /// A domain's folder contains no .png, .jpg or .jpeg files.
     case emptyFolder(domain: String, path: String)
     /// Files failed to decode during the scan (without skipBadImages).
     case badImages([ImageDecodingError], scannedCount: Int)
@@ -127,11 +128,9 @@ public enum DatasetError: Error, CustomStringConvertible {
     case noUsableImages(domain: String, path: String, badFiles: [ImageDecodingError])
 
     /// The two accepted layouts, for error messages.
-    static func expectedLayout(phase: String) -> String {
-        "Expected either dataroot set to a folder containing \(phase)A/ and \(phase)B/ "
-            + "(trainA/trainB for phase train, testA/testB for phase test), or dirA and dirB "
-            + "set to two folders of .png/.jpg/.jpeg images, one per domain."
-    }
+    static let expectedLayout = "Expected either dataroot set to a folder containing trainA/ "
+        + "and trainB/ (testA/ and testB/ for phase test), or dirA and dirB set to two folders "
+        + "of .png, .jpg or .jpeg images, one per domain."
 
     public var description: String {
         switch self {
@@ -139,10 +138,10 @@ public enum DatasetError: Error, CustomStringConvertible {
             return "invalid dataset configuration: \(message)"
         case let .missingFolder(domain, path):
             return "the folder of domain \(domain) was not found: \(path). "
-                + DatasetError.expectedLayout(phase: "train")
+                + DatasetError.expectedLayout
         case let .emptyFolder(domain, path):
             return "the folder of domain \(domain) contains no .png, .jpg or .jpeg images: "
-                + "\(path). " + DatasetError.expectedLayout(phase: "train")
+                + "\(path). " + DatasetError.expectedLayout
         case let .badImages(files, scannedCount):
             return "\(files.count) of \(scannedCount) images could not be decoded; fix or "
                 + "remove them, or set skipBadImages to train without them:\n"

@@ -7,8 +7,8 @@ import Foundation
 enum ExifOrientation {
     private static let exifHeader: [UInt8] = Array("Exif".utf8) + [0, 0]
 
-    /// The orientation in a TIFF-structured EXIF block (byte order mark, 42, IFD0 offset), or
-    /// nil when the block is malformed or has no valid orientation. A leading "Exif\0\0" is
+    /// Returns the orientation in a TIFF-structured EXIF block (byte order mark, 42, IFD0 offset),
+    /// or nil when the block is malformed or has no valid orientation. A leading "Exif\0\0" is
     /// skipped.
     static func orientation(exif: [UInt8]) -> Int? {
         var tiff = ArraySlice(exif)
@@ -53,7 +53,7 @@ enum ExifOrientation {
         return nil
     }
 
-    /// The payload of the first APP1 "Exif\0\0" segment before the first scan of a JPEG.
+    /// Returns the payload of the first APP1 "Exif\0\0" segment before the first scan of a JPEG.
     static func jpegExifBlock(_ data: [UInt8]) -> [UInt8]? {
         guard data.count >= 4, data[0] == 0xFF, data[1] == 0xD8 else { return nil }
         var position = 2
@@ -83,8 +83,8 @@ enum ExifOrientation {
         return nil
     }
 
-    /// The EXIF bytes in ImageMagick's "Raw profile type exif" text: a blank line, the profile
-    /// name, the byte count in decimal, then the bytes as hexadecimal digits across lines.
+    /// Returns the EXIF bytes in ImageMagick's "Raw profile type exif" text: a blank line, the
+    /// profile name, the byte count in decimal, then the bytes as hexadecimal digits across lines.
     static func imageMagickProfile(_ text: String) -> [UInt8]? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.count >= 3,
@@ -105,7 +105,8 @@ enum ExifOrientation {
 }
 
 extension RGBImage {
-    /// The upright image for an image stored with EXIF `orientation` (1...8; others unchanged).
+    /// Returns the upright image for an image stored with EXIF `orientation` (1...8; others
+    /// unchanged).
     func applyingExifOrientation(_ orientation: Int) -> RGBImage {
         guard (2...8).contains(orientation) else { return self }
         let swapsAxes = orientation >= 5
@@ -125,7 +126,7 @@ extension RGBImage {
         return RGBImage(width: outputWidth, height: outputHeight, pixels: result)
     }
 
-    /// The stored pixel shown at (x, y) of the upright image.
+    /// Returns the stored pixel shown at (x, y) of the upright image.
     private func sourcePixel(x: Int, y: Int, orientation: Int) -> (Int, Int) {
         switch orientation {
         case 2: return (width - 1 - x, y)

@@ -77,8 +77,8 @@ extension UnalignedDataset {
         case pairB = 4
     }
 
-    /// The order of dataset indices in `epoch`: shuffled from (seed, epoch), or in order with
-    /// serialBatches.
+    /// Returns the order of dataset indices in `epoch`: shuffled from (seed, epoch), or in
+    /// order with serialBatches.
     func sampleOrder(epoch: Int) -> [Int] {
         guard !configuration.serialBatches else { return Array(0..<sampleCount) }
         var random = SeededRandom(seed: configuration.seed,
@@ -96,7 +96,8 @@ extension UnalignedDataset {
     /// Batch `iteration` of `epoch` for both domains, given the epoch's `order`. Every random
     /// choice comes from streams keyed by (seed, purpose, epoch, position in the epoch), so the
     /// batch is the same whichever thread builds it and whenever.
-    func makeBatch(epoch: Int, iteration: Int, order: [Int]) throws -> (a: ImageBatch, b: ImageBatch) {
+    func makeBatch(epoch: Int, iteration: Int, order: [Int]) throws
+        -> (a: ImageBatch, b: ImageBatch) {
         let start = iteration * configuration.batchSize
         let positions = start..<min(order.count, start + configuration.batchSize)
         var imagesA: [RGBImage] = []

@@ -22,7 +22,7 @@ public enum ImageDecoder {
     /// File name extensions read as images, compared without regard to case.
     public static let supportedExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    /// Whether `path` ends in .png, .jpg or .jpeg, in any case.
+    /// Returns whether `path` ends in .png, .jpg or .jpeg, in any case.
     public static func hasSupportedExtension(_ path: String) -> Bool {
         let name = (path as NSString).lastPathComponent
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
@@ -43,8 +43,8 @@ public enum ImageDecoder {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ImageDecodingError(path: path,
-                                     reason: "the file could not be read: \(error.localizedDescription)")
+            let reason = "the file could not be read: \(error.localizedDescription)"
+            throw ImageDecodingError(path: path, reason: reason)
         }
         return try decode(data: data, path: path)
     }

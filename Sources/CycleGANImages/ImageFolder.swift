@@ -2,7 +2,7 @@ import Foundation
 
 /// Listing of the image files in a folder.
 public enum ImageFolder {
-    /// The .png, .jpg and .jpeg files (any case) in `folder` and its subfolders, sorted by
+    /// Lists the .png, .jpg and .jpeg files (any case) in `folder` and its subfolders, sorted by
     /// path in Unicode code point order, as the reference's sorted(make_dataset(dir)). Hidden
     /// files and folders (names starting with ".", such as macOS "._" resource forks) are
     /// skipped. Throws DatasetError.missingFolder when `folder` is not a folder.

@@ -11,7 +11,7 @@ public struct ImageWritingError: Error, CustomStringConvertible, Sendable {
 }
 
 extension RGBImage {
-    /// The image encoded as an 8-bit RGB PNG.
+    /// Encodes the image as an 8-bit RGB PNG in memory.
     public func pngData() throws -> Data {
         var encoded: UnsafeMutablePointer<UInt8>?
         var size = 0
@@ -69,6 +69,7 @@ func writeAtomically(_ data: Data, to url: URL) throws {
     guard rename(temporary.path, url.path) == 0 else {
         let reason = String(cString: strerror(errno))
         try? FileManager.default.removeItem(at: temporary)
-        throw ImageWritingError(path: url.path, reason: "renaming the temporary file failed: \(reason)")
+        throw ImageWritingError(path: url.path,
+                                reason: "renaming the temporary file failed: \(reason)")
     }
 }

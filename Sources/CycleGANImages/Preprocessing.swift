@@ -3,7 +3,7 @@ import CycleGANCompute
 /// The reference implementation's transforms (base_dataset.get_transform) on decoded images:
 /// a resize step chosen by `preprocess`, an optional random crop, an optional random mirror.
 extension DatasetConfiguration {
-    /// The size after the resize step for a `width` x `height` image.
+    /// Returns the size after the resize step for a `width` x `height` image.
     func resizedSize(width: Int, height: Int) -> (width: Int, height: Int) {
         switch preprocess {
         case .resizeAndCrop:
@@ -23,12 +23,12 @@ extension DatasetConfiguration {
         }
     }
 
-    /// The size of a preprocessed `width` x `height` image.
+    /// Returns the size of a preprocessed `width` x `height` image.
     public func outputSize(width: Int, height: Int) -> (width: Int, height: Int) {
         preprocess.crops ? (cropSize, cropSize) : resizedSize(width: width, height: height)
     }
 
-    /// Why a `width` x `height` image cannot be preprocessed, or nil when it can.
+    /// Returns why a `width` x `height` image cannot be preprocessed, or nil when it can.
     func unusableReason(width: Int, height: Int) -> String? {
         let resized = resizedSize(width: width, height: height)
         guard preprocess.crops, resized.width < cropSize || resized.height < cropSize else {
@@ -38,15 +38,15 @@ extension DatasetConfiguration {
             + "use preprocess resize_and_crop or a cropSize of at most \(min(width, height))"
     }
 
-    /// The training transform: resize, random crop, random mirror, drawn from `random`.
+    /// Applies the training transform: resize, random crop, random mirror, drawn from `random`.
     func augment(_ image: RGBImage, random: inout SeededRandom) -> RGBImage {
         let (result, mirrored) = augmentWithoutMirroring(image, random: &random)
         return mirrored ? result.mirroredHorizontally() : result
     }
 
-    /// The training transform up to the mirroring, which is returned as a flag so that the
-    /// batch can mirror while it converts to floats. Draws the crop's left, then top offset,
-    /// then the mirror decision (uniform < 0.5) from `random`.
+    /// Applies the training transform except the mirroring, which is returned as a flag so that the
+    /// batch can mirror while it converts to floats. Draws the crop's left, then top offset, then
+    /// the mirror decision (uniform < 0.5) from `random`.
     func augmentWithoutMirroring(_ image: RGBImage, random: inout SeededRandom)
         -> (image: RGBImage, mirrored: Bool) {
         let size = resizedSize(width: image.width, height: image.height)
@@ -60,11 +60,11 @@ extension DatasetConfiguration {
         return (result, mirrored)
     }
 
-    /// The transform for translating images: the same resize step, a centred crop where the
+    /// Applies the transform for translating images: the same resize step, a centred crop where the
     /// mode crops, and no mirroring, so the output does not depend on a seed.
     ///
-    /// NOTE: the reference crops at random in test mode as well; its test defaults set loadSize
-    /// equal to cropSize, where both choices give the whole resized image.
+    /// NOTE: the reference crops at random in test mode as well. Its test defaults set
+    /// loadSize equal to cropSize, and then both choices give the whole resized image.
     public func preprocessForInference(_ image: RGBImage) -> RGBImage {
         let size = resizedSize(width: image.width, height: image.height)
         var result = image.resizedBicubic(width: size.width, height: size.height)
@@ -84,7 +84,7 @@ func roundToMultipleOfFour(_ value: Int) -> Int {
 }
 
 extension SeededRandom {
-    /// A uniform integer in 0..<bound. Rejection sampling on 64-bit draws keeps the result
+    /// Returns a uniform integer in 0..<bound. Rejection sampling on 64-bit draws keeps the result
     /// exactly uniform and fixed for a given generator state, independent of how the standard
     /// library implements Int.random(in:using:).
     mutating func nextIndex(below bound: Int) -> Int {
@@ -99,7 +99,7 @@ extension SeededRandom {
         }
     }
 
-    /// A random permutation of 0..<count (Fisher-Yates).
+    /// Returns a random permutation of 0..<count (Fisher-Yates shuffle).
     mutating func permutation(count: Int) -> [Int] {
         var order = Array(0..<count)
         var index = count - 1

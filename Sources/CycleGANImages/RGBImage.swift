@@ -1,7 +1,7 @@
 import CImageCodec
 import CycleGANCompute
 
-/// An 8-bit RGB image: `pixels` holds `height` rows of `width` interleaved R, G, B bytes (HWC).
+/// An 8-bit RGB image: `pixels` contains `height` rows of `width` interleaved R, G, B bytes (HWC).
 public struct RGBImage: Equatable, Sendable {
     public let width: Int
     public let height: Int
@@ -17,7 +17,7 @@ public struct RGBImage: Equatable, Sendable {
         self.pixels = pixels
     }
 
-    /// An image of one colour.
+    /// Creates an image of one colour.
     public init(width: Int, height: Int, red: UInt8, green: UInt8, blue: UInt8) {
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         for index in stride(from: 0, to: pixels.count, by: 3) {
@@ -34,12 +34,13 @@ public struct RGBImage: Equatable, Sendable {
         set { pixels[(y * width + x) * 3 + channel] = newValue }
     }
 
-    /// The `width` x `height` region whose top-left pixel is (`left`, `top`); it must lie
+    /// Returns the `width` x `height` region whose top-left pixel is (`left`, `top`); it must lie
     /// inside the image.
     public func cropped(left: Int, top: Int, width: Int, height: Int) -> RGBImage {
         precondition(left >= 0 && top >= 0 && left + width <= self.width
                      && top + height <= self.height,
-                     "crop \(width)x\(height) at (\(left), \(top)) exceeds \(self.width)x\(self.height)")
+                     "crop \(width)x\(height) at (\(left), \(top)) exceeds "
+                        + "\(self.width)x\(self.height)")
         var result = [UInt8](repeating: 0, count: width * height * 3)
         let rowBytes = width * 3
         for y in 0..<height {
@@ -50,7 +51,7 @@ public struct RGBImage: Equatable, Sendable {
         return RGBImage(width: width, height: height, pixels: result)
     }
 
-    /// The image mirrored left to right.
+    /// Returns the image mirrored left to right.
     public func mirroredHorizontally() -> RGBImage {
         var result = pixels
         for y in 0..<height {
@@ -65,8 +66,8 @@ public struct RGBImage: Equatable, Sendable {
         return RGBImage(width: width, height: height, pixels: result)
     }
 
-    /// The image resized as Pillow's `Image.resize((width, height), Image.BICUBIC)` does it:
-    /// cubic kernel with a = -0.5, antialiased when shrinking, horizontal pass then vertical
+    /// Returns the image resized as Pillow's `Image.resize((width, height), Image.BICUBIC)` does
+    /// it: cubic kernel with a = -0.5, antialiased when shrinking, horizontal pass then vertical
     /// pass with rounding to 8 bits in between. Returns the same values as Pillow.
     public func resizedBicubic(width: Int, height: Int) -> RGBImage {
         precondition(width > 0 && height > 0, "resize target \(width)x\(height) is not positive")

@@ -35,7 +35,7 @@ public struct SampleSheet {
 
     private var labelHeight: Int { BitmapFont.glyphHeight * scale + padding }
 
-    /// The sheet as one image.
+    /// Renders the sheet as one image.
     public func render() -> RGBImage {
         let rowWidths = rows.map { row in
             row.reduce(padding) { $0 + $1.image.width + padding }

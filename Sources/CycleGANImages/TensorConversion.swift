@@ -7,7 +7,8 @@ extension RGBImage {
     func writeTensorValues(into values: inout [Float], at offset: Int, mirrored: Bool = false) {
         let planeSize = width * height
         precondition(offset >= 0 && offset + planeSize * 3 <= values.count,
-                     "tensor of \(values.count) values has no room for \(width)x\(height) at \(offset)")
+                     "tensor of \(values.count) values has no room for \(width)x\(height) "
+                        + "at \(offset)")
         let width = self.width
         normalizedBytes.withUnsafeBufferPointer { table in
             pixels.withUnsafeBufferPointer { source in
@@ -30,7 +31,7 @@ extension RGBImage {
         }
     }
 
-    /// The image as `[3, height, width]` floats in [-1, 1].
+    /// Returns the image as `[3, height, width]` floats in [-1, 1].
     public func tensorValues() -> [Float] {
         var values = [Float](repeating: 0, count: width * height * 3)
         writeTensorValues(into: &values, at: 0)
@@ -50,17 +51,20 @@ extension RGBImage {
                 op: "RGBImage(tensorValues:)",
                 detail: "expected shape [N, 3, H, W] or [3, H, W], got \(shape)")
         }
+
         guard values.count == shape.count else {
             throw ComputeError.shapeMismatch(
                 op: "RGBImage(tensorValues:)",
                 detail: "shape \(shape) needs \(shape.count) values, got \(values.count)")
         }
+
         let imageCount = dimensions.count == 4 ? dimensions[0] : 1
         guard index >= 0 && index < imageCount else {
             throw ComputeError.shapeMismatch(
                 op: "RGBImage(tensorValues:)",
                 detail: "image index \(index) is outside the batch of \(imageCount) in \(shape)")
         }
+
         let height = dimensions[dimensions.count - 2]
         let width = dimensions[dimensions.count - 1]
         let planeSize = width * height
@@ -68,7 +72,8 @@ extension RGBImage {
         var pixels = [UInt8](repeating: 0, count: planeSize * 3)
         for pixel in 0..<planeSize {
             for channel in 0..<3 {
-                pixels[pixel * 3 + channel] = byteValue(values[offset + channel * planeSize + pixel])
+                let value = values[offset + channel * planeSize + pixel]
+                pixels[pixel * 3 + channel] = byteValue(value)
             }
         }
         self.init(width: width, height: height, pixels: pixels)

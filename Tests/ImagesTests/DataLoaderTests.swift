@@ -49,7 +49,8 @@ final class DataLoaderTests: XCTestCase {
             XCTAssertEqual(batch.epoch, 1)
             XCTAssertGreaterThanOrEqual(batch.dataWaitSeconds, 0)
             XCTAssertEqual(batch.a.values.count, batch.a.shape.count)
-            XCTAssertTrue(batch.a.values.allSatisfy { $0 >= -1 && $0 <= 1 })
+            XCTAssertTrue(batch.a.values.allSatisfy { $0 >= -1 })
+            XCTAssertTrue(batch.a.values.allSatisfy { $0 <= 1 })
         }
     }
 
@@ -77,7 +78,9 @@ final class DataLoaderTests: XCTestCase {
         let batchesTwo = try allBatches(DataLoader(dataset: second, epoch: 3, prefetch: 4))
         XCTAssertEqual(batchesOne.count, 3)
         for (one, two) in zip(batchesOne, batchesTwo) {
-            let relative = { (batch: ImageBatch) in batch.paths.map { ($0 as NSString).lastPathComponent } }
+            let relative = { (batch: ImageBatch) in
+                batch.paths.map { ($0 as NSString).lastPathComponent }
+            }
             XCTAssertEqual(relative(one.a), relative(two.a))
             XCTAssertEqual(relative(one.b), relative(two.b))
             XCTAssertEqual(one.a.values, two.a.values)
@@ -98,7 +101,8 @@ final class DataLoaderTests: XCTestCase {
         let full = try allBatches(DataLoader(dataset: dataset, epoch: 4))
         XCTAssertEqual(full.count, 4)
         for start in 1..<4 {
-            let resumed = try allBatches(DataLoader(dataset: dataset, epoch: 4, startIteration: start))
+            let loader = DataLoader(dataset: dataset, epoch: 4, startIteration: start)
+            let resumed = try allBatches(loader)
             XCTAssertEqual(resumed.count, 4 - start)
             for (offset, batch) in resumed.enumerated() {
                 assertSame(batch, full[start + offset], "resumed at \(start), batch \(offset)")
@@ -163,7 +167,8 @@ final class DataLoaderTests: XCTestCase {
         let batch = try loadImageBatch(paths: paths, configuration: configuration)
         XCTAssertEqual(batch.shape, TensorShape([2, 3, 16, 16]))
         XCTAssertEqual(batch.paths, paths)
-        let expected = DatasetTests.image(1, width: 30, height: 24).resizedBicubic(width: 16, height: 16)
+        let expected = DatasetTests.image(1, width: 30, height: 24)
+            .resizedBicubic(width: 16, height: 16)
         XCTAssertEqual(try batch.image(at: 1), expected)
 
         let odd = try DatasetTests.writeImages(1, into: folder.appendingPathComponent("odd"),

@@ -5,7 +5,7 @@ import XCTest
 
 /// Dataset layout, scanning, epoch semantics and the background loader.
 final class DatasetTests: XCTestCase {
-    /// A distinct image for each index: gradients offset by the index.
+    /// Makes a distinct image for each index: gradients offset by the index.
     static func image(_ index: Int, width: Int = 20, height: Int = 16) -> RGBImage {
         var image = RGBImage(width: width, height: height, red: 0, green: 0, blue: 0)
         for y in 0..<height {
@@ -112,7 +112,8 @@ final class DatasetTests: XCTestCase {
         var configuration = configuration(root)
         configuration.phase = "test"
         let dataset = try UnalignedDataset(configuration: configuration)
-        XCTAssertEqual(dataset.pathsB, (0..<3).map { root.path + String(format: "/testB/%03d.png", $0) })
+        let expected = (0..<3).map { root.path + String(format: "/testB/%03d.png", $0) }
+        XCTAssertEqual(dataset.pathsB, expected)
     }
 
     func testListingIsSortedRecursiveAndSkipsHiddenFiles() throws {
@@ -145,11 +146,13 @@ final class DatasetTests: XCTestCase {
 
         var calls: [(Int, Int)] = []
         let lock = NSLock()
-        XCTAssertThrowsError(try UnalignedDataset(configuration: configuration(root)) { done, total in
+        let progress = { (done: Int, total: Int) in
             lock.lock()
             calls.append((done, total))
             lock.unlock()
-        }) { error in
+        }
+        XCTAssertThrowsError(try UnalignedDataset(configuration: configuration(root),
+                                                  progress: progress)) { error in
             guard case let DatasetError.badImages(files, scanned) = error else {
                 return XCTFail("expected badImages, got \(error)")
             }
@@ -206,8 +209,8 @@ final class DatasetTests: XCTestCase {
                 return XCTFail("expected badImages, got \(error)")
             }
             XCTAssertEqual(files.count, 1)
-            XCTAssertTrue(files.first?.reason.contains("12x30, smaller than the 16x16 crop") ?? false,
-                          "\(files)")
+            let reason = files.first?.reason ?? ""
+            XCTAssertTrue(reason.contains("12x30, smaller than the 16x16 crop"), reason)
         }
     }
 

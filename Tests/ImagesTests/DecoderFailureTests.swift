@@ -180,7 +180,7 @@ final class DecoderFailureTests: XCTestCase {
     }
 }
 
-/// The offset of a PNG chunk's CRC, for the first chunk of type `type`.
+/// Returns the offsets of the data and the CRC of the first PNG chunk of type `type`.
 func findChunk(_ type: String, in bytes: [UInt8]) -> (dataOffset: Int, crcOffset: Int)? {
     var offset = 8
     while offset + 8 <= bytes.count {

@@ -44,10 +44,11 @@ final class DecoderFixtureTests: XCTestCase {
     }
 
     func testAllEightOrientationsRotatePixels() throws {
-        let upright = try ImageDecoder.decode(contentsOf: Fixtures.url("jpeg/exif_orientation_1.jpg"))
+        let uprightURL = Fixtures.url("jpeg/exif_orientation_1.jpg")
+        let upright = try ImageDecoder.decode(contentsOf: uprightURL)
         XCTAssertEqual(upright.width, 16)
         XCTAssertEqual(upright.height, 12)
-        // Orientations 5 to 8 swap the axes; the bright 4x4 block starts at the top-left of
+        // Orientations 5 to 8 swap the axes. The bright 4x4 block starts at the top-left of
         // the stored image, and each orientation moves it to a known corner.
         let corners: [Int: (x: Int, y: Int)] = [
             1: (0, 0), 2: (15, 0), 3: (15, 11), 4: (0, 11),

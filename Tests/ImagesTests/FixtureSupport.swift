@@ -11,7 +11,7 @@ enum Fixtures {
         folder.appendingPathComponent(name)
     }
 
-    /// The package root's sibling folder `shared/<name>`, when that checkout is present.
+    /// Returns the package root's sibling folder `shared/<name>`, when that checkout is present.
     static func shared(_ name: String) -> URL? {
         let packageRoot = folder.deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -25,7 +25,7 @@ enum Fixtures {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url(name)))
     }
 
-    /// A fresh temporary folder, removed when the test finishes.
+    /// Creates a fresh temporary folder, removed when the test finishes.
     static func temporaryFolder(for testCase: XCTestCase) throws -> URL {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("ImagesTests-\(UUID().uuidString)")
@@ -54,7 +54,7 @@ struct ExpectedImage {
     }
 }
 
-/// Compares `actual` with expected bytes; fails with the maximum error, its pixel and the first
+/// Compares `actual` with expected bytes. Fails with the maximum error, its pixel and the first
 /// mismatches when a byte differs by more than `tolerance` or the sizes differ.
 /// Returns the maximum error.
 @discardableResult
@@ -65,8 +65,8 @@ func assertImage(_ actual: RGBImage, equals expected: ExpectedImage, tolerance: 
                 + "\(expected.width)x\(expected.height)", file: file, line: line)
         return Int.max
     }
-    return assertBytes(actual.pixels, equal: expected.pixels, width: actual.width, tolerance: tolerance,
-                name, file: file, line: line)
+    return assertBytes(actual.pixels, equal: expected.pixels, width: actual.width,
+                       tolerance: tolerance, name, file: file, line: line)
 }
 
 /// Compares interleaved RGB bytes of images `width` pixels wide, as assertImage does, and

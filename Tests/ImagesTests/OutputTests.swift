@@ -95,7 +95,8 @@ final class OutputTests: XCTestCase {
     }
 
     func testEveryGlyphIsFiveBySeven() {
-        let characters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _-+=.,:/()#%?"
+        let characters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz"
+            + "0123456789 _-+=.,:/()#%?"
         var patterns: Set<[[Bool]]> = []
         for character in characters {
             let glyph = BitmapFont.glyph(character)
@@ -129,7 +130,7 @@ final class OutputTests: XCTestCase {
         let secondTop = top + 16 + padding + labelHeight
         XCTAssertEqual(rendered.cropped(left: padding, top: secondTop, width: 20, height: 16), b)
 
-        // The label band holds the glyphs of "real_A": "r" has ink at column 0 of rows 2-6.
+        // The label band contains the glyphs of "real_A": "r" has ink at column 0 of rows 2-6.
         let band = rendered.cropped(left: padding, top: padding, width: 20, height: 7)
         for row in 0..<7 {
             let expected: UInt8 = row >= 2 ? 255 : 24

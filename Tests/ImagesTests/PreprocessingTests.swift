@@ -4,13 +4,14 @@ import XCTest
 
 /// Bicubic resize, crop and mirror against Pillow, and the reference's size rules per mode.
 final class PreprocessingTests: XCTestCase {
-    /// The source pattern of tools/pil_resize_reference.py.
+    /// Builds the source pattern of tools/pil_resize_reference.py.
     private func pattern(width: Int, height: Int) -> RGBImage {
         var image = RGBImage(width: width, height: height, red: 0, green: 0, blue: 0)
         for y in 0..<height {
             for x in 0..<width {
                 for c in 0..<3 {
-                    image[x, y, c] = UInt8((29 * x + 47 * y + 71 * c + 5 * ((x * y * (c + 3)) % 31)) % 256)
+                    let value = 29 * x + 47 * y + 71 * c + 5 * ((x * y * (c + 3)) % 31)
+                    image[x, y, c] = UInt8(value % 256)
                 }
             }
         }

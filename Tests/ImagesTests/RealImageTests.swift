@@ -7,7 +7,7 @@ import XCTest
 final class RealImageTests: XCTestCase {
     /// Files that must fail although Pillow opens them, with the reason.
     private static let strictFailures: [String: String] = [
-        "from_pngsuite/xcsn0g01.png": "its IDAT CRC is wrong; Pillow does not check it, libpng does",
+        "from_pngsuite/xcsn0g01.png": "its IDAT CRC is wrong, which libpng checks and Pillow not",
     ]
 
     /// Allowed difference per byte against Pillow's values, by kind of file.
@@ -82,8 +82,8 @@ final class RealImageTests: XCTestCase {
             for pixel in 0..<(image.width * image.height) {
                 sum += Int(image.pixels[pixel * 3 + channel])
             }
-            XCTAssertEqual(Double(sum) / pixelCount, means[channel], accuracy: 0.5 + Double(tolerance),
-                           "\(name) mean of channel \(channel)")
+            XCTAssertEqual(Double(sum) / pixelCount, means[channel],
+                           accuracy: 0.5 + Double(tolerance), "\(name) mean of channel \(channel)")
         }
         print("\(name): max sampled error \(maxError) (tolerance \(tolerance))")
     }
@@ -118,7 +118,7 @@ final class RealImageTests: XCTestCase {
     }
 }
 
-/// The number of colour components in a JPEG's first frame header (SOF0 to SOF15), or nil.
+/// Returns the number of colour components in a JPEG's first frame header (SOF0 to SOF15), or nil.
 func jpegComponentCount(_ bytes: [UInt8]) -> Int? {
     var offset = 2
     while offset + 9 < bytes.count, bytes[offset] == 0xFF {

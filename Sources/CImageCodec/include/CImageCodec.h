@@ -1,7 +1,7 @@
 /*
  * PNG and JPEG decoding to 8-bit RGB, PNG encoding and PIL-compatible bicubic resampling.
  *
- * libpng reports errors by longjmp and TurboJPEG by return codes; every function here returns
+ * libpng reports errors by longjmp and TurboJPEG by return codes. Every function here returns
  * an icodec_status and writes a message instead, so no library error can unwind through Swift
  * frames or abort the process. All functions are safe to call from several threads at once.
  */
@@ -43,7 +43,7 @@ typedef struct {
     size_t exif_size;
     /// Text of a PNG "Raw profile type exif" chunk (ImageMagick's hex dump); NULL if absent.
     char *exif_profile_text;
-    /// Number of warnings the decoder recovered from; message holds the last one.
+    /// Number of warnings the decoder recovered from; message contains the last one.
     int warning_count;
     /// The error message after a failure, or the last warning after a success.
     char message[ICODEC_MESSAGE_CAPACITY];
