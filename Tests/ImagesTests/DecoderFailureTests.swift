@@ -1,3 +1,4 @@
+import CycleGANCompute
 import CycleGANImages
 import Foundation
 import XCTest
@@ -118,7 +119,7 @@ final class DecoderFailureTests: XCTestCase {
         // raises an error naming the file; both are fine, a crash is not.
         let original = try fixtureBytes("jpeg/baseline_420.jpg")
         let folder = try Fixtures.temporaryFolder(for: self)
-        var random = SystemRandomNumberGenerator()
+        var random = SeededRandom(seed: 11)
         for trial in 0..<50 {
             var bytes = original
             for _ in 0..<8 {
