@@ -87,6 +87,9 @@ public final class OpenCLBackend: ComputeBackend {
         runtime = try OpenCLRuntime(device: device, kernelsDirectory: options.kernelsDirectory,
                                     profiling: options.kernelTiming
                                         ?? OpenCLKernelTiming.isRequested)
+        // NOTE: a kernel may allow fewer work-items per group than the device does
+        // (CL_KERNEL_WORK_GROUP_SIZE); the launch then fails with CL_INVALID_WORK_GROUP_SIZE.
+        // These kernels use few registers, but only PoCL (which allows 4096) has run them.
         var size = 256
         while size > device.maxWorkGroupSize && size > 1 {
             size /= 2
