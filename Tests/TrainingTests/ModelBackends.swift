@@ -1,16 +1,15 @@
 import CycleGANCompute
 import Foundation
 
-/// Returns the OpenCL backend when this build contains one, otherwise nil.
-func makeOpenCLBackendIfBuilt() throws -> ComputeBackend? {
-    // TODO: return `try OpenCLBackend(deviceIndex: nil)` once OpenCLBackend is merged.
-    nil
+/// Returns the OpenCL backend on the default device; throws when no OpenCL device is usable.
+func makeOpenCLBackend() throws -> ComputeBackend {
+    try OpenCLBackend(deviceIndex: nil)
 }
 
-/// Returns the CPU backend, plus the OpenCL one when it is built and a device is present.
+/// Returns the CPU backend, plus the OpenCL one when a device is present.
 func benchmarkBackends() throws -> [ComputeBackend] {
     var backends: [ComputeBackend] = [CPUBackend()]
-    if let openCL = try? makeOpenCLBackendIfBuilt() {
+    if let openCL = try? makeOpenCLBackend() {
         backends.append(openCL)
     }
     return backends

@@ -98,6 +98,8 @@ final class ModelPyTorchParityTests: XCTestCase {
             let gradients = try model.backend.read(network.gradients)
             let values = try model.backend.read(network.values)
             let noisyBiases = biasesBeforeNormalization(network)
+            var maxGradientError = (error: 0.0, key: "")
+            var maxValueError = (error: 0.0, key: "")
             for slot in network.parameters {
                 let entry = try XCTUnwrap(expected[slot.key], "\(role) \(slot.key)")
                 let indices = try XCTUnwrap(entry["indices"] as? [Int])
@@ -105,17 +107,28 @@ final class ModelPyTorchParityTests: XCTestCase {
                 let start = slot.offset - network.baseOffset
                 let label = "\(role) \(slot.key) at \(indices)"
                 let isNoise = noisyBiases.contains(slot.key)
-                assertClose(indices.map { Double(gradients[start + $0]) },
-                            try XCTUnwrap(entry["gradients"] as? [Double]),
-                            isNoise ? Tolerances.zeroGradients : Tolerances.gradients(norm: norm),
-                            label + " gradient")
+                let gradientError = assertClose(
+                    indices.map { Double(gradients[start + $0]) },
+                    try XCTUnwrap(entry["gradients"] as? [Double]),
+                    isNoise ? Tolerances.zeroGradients : Tolerances.gradients(norm: norm),
+                    label + " gradient", printsSummary: false)
+                if gradientError > maxGradientError.error {
+                    maxGradientError = (gradientError, slot.key)
+                }
                 let valueTolerance = isNoise
                     ? Tolerances.biasBeforeNormalization(learningRate: options.lr)
                     : Tolerances.values
-                assertClose(indices.map { Double(values[start + $0]) },
-                            try XCTUnwrap(entry["values"] as? [Double]), valueTolerance,
-                            label + " updated value")
+                let valueError = assertClose(
+                    indices.map { Double(values[start + $0]) },
+                    try XCTUnwrap(entry["values"] as? [Double]), valueTolerance,
+                    label + " updated value", printsSummary: false)
+                if !isNoise && valueError > maxValueError.error {
+                    maxValueError = (valueError, slot.key)
+                }
             }
+            print("\(role): max gradient error \(maxGradientError.error) in "
+                + "\(maxGradientError.key), max updated-value error \(maxValueError.error) in "
+                + "\(maxValueError.key) (biases before normalization excluded)")
         }
     }
 

@@ -16,12 +16,15 @@ struct Tolerance {
 }
 
 /// Compares element-wise and reports the maximum error, where it is and the first mismatches.
+/// With `printsSummary` false, only a failure prints; the maximum error is returned either way.
+@discardableResult
 func assertClose(_ actual: [Double], _ expected: [Double], _ tolerance: Tolerance,
-                 _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+                 _ label: String, printsSummary: Bool = true, file: StaticString = #filePath,
+                 line: UInt = #line) -> Double {
     guard actual.count == expected.count else {
         XCTFail("\(label): \(actual.count) values, expected \(expected.count)", file: file,
                 line: line)
-        return
+        return .nan
     }
     var maxError = 0.0
     var maxIndex = 0
@@ -39,11 +42,14 @@ func assertClose(_ actual: [Double], _ expected: [Double], _ tolerance: Toleranc
     let summary = "\(label): max error \(maxError) at [\(maxIndex)] (\(actual.count) values, "
         + "tolerance \(tolerance.absolute) + \(tolerance.relative) * |expected|: "
         + "\(tolerance.reason))"
-    print(summary)
+    if printsSummary {
+        print(summary)
+    }
     if !mismatches.isEmpty {
         XCTFail("\(summary); \(mismatches.count) mismatches, first: "
             + mismatches.prefix(5).joined(separator: ", "), file: file, line: line)
     }
+    return maxError
 }
 
 /// Options for networks small enough to train in a test.
