@@ -12,14 +12,20 @@ extension OpenCLBackend {
         try validateDisjoint(("output", output), from: ("input", input), op: op)
         try validateDisjoint(("output", output), from: ("weight", weight), op: op)
 
+        let arguments: [KernelArgument] = [.tensor(input),
+                                           .tensor(weight),
+                                           bias.map { .tensor($0) } ?? .absentTensor,
+                                           .int(bias == nil ? 0 : 1),
+                                           .tensor(output)] + sizes.kernelArguments
+        if usesTiledConvolution {
+            try launchTiledProduct("conv2d_forward_tiled", arguments: arguments,
+                                   rows: sizes.outputChannels,
+                                   columns: output.count / max(sizes.outputChannels, 1))
+            return
+        }
         let blocked = usesChannelBlocks(of: sizes.outputChannels)
         try launch(blocked ? "conv2d_forward_cout4" : "conv2d_forward", in: "conv2d.cl",
-                   arguments: [.tensor(input),
-                               .tensor(weight),
-                               bias.map { .tensor($0) } ?? .absentTensor,
-                               .int(bias == nil ? 0 : 1),
-                               .tensor(output)] + sizes.kernelArguments,
-                   count: blocked ? output.count / 4 : output.count)
+                   arguments: arguments, count: blocked ? output.count / 4 : output.count)
     }
 
     public func conv2dBackwardInput(gradOutput: Tensor, weight: Tensor, gradInput: Tensor,
@@ -31,12 +37,18 @@ extension OpenCLBackend {
         try validateDisjoint(("gradInput", gradInput), from: ("gradOutput", gradOutput), op: op)
         try validateDisjoint(("gradInput", gradInput), from: ("weight", weight), op: op)
 
+        let arguments: [KernelArgument] = [.tensor(gradOutput),
+                                           .tensor(weight),
+                                           .tensor(gradInput)] + sizes.kernelArguments
+        if usesTiledConvolution {
+            try launchTiledProduct("conv2d_backward_input_tiled", arguments: arguments,
+                                   rows: sizes.inputChannels,
+                                   columns: gradInput.count / max(sizes.inputChannels, 1))
+            return
+        }
         let blocked = usesChannelBlocks(of: sizes.inputChannels)
         try launch(blocked ? "conv2d_backward_input_cin4" : "conv2d_backward_input",
-                   in: "conv2d.cl",
-                   arguments: [.tensor(gradOutput),
-                               .tensor(weight),
-                               .tensor(gradInput)] + sizes.kernelArguments,
+                   in: "conv2d.cl", arguments: arguments,
                    count: blocked ? gradInput.count / 4 : gradInput.count)
     }
 
@@ -56,6 +68,12 @@ extension OpenCLBackend {
                                            .tensor(gradWeight)] + sizes.kernelArguments
             + [.int(accumulate ? 1 : 0)]
         switch weightGradientVariant {
+        case .tiled:
+            try launchTiledWeightGradient(
+                "conv2d_backward_weight_tiled", inputs: [.tensor(input), .tensor(gradOutput)],
+                sizes: sizes.kernelArguments, gradWeight: gradWeight,
+                rows: sizes.outputChannels, columns: gradWeight.count / max(sizes.outputChannels, 1),
+                reduction: gradOutput.count / max(sizes.outputChannels, 1), accumulate: accumulate)
         case .workGroupReduction:
             try launch("conv2d_backward_weight", in: "conv2d.cl", arguments: arguments,
                        groups: gradWeight.count)
@@ -94,6 +112,9 @@ enum WeightGradientVariant {
     /// work-group launch and barrier, so it ran 2.2 to 2.7 times faster than the reduction on
     /// PoCL 3.1 with 2 cores (128 to 128 channels, 3x3, 32x32).
     case serial
+    /// A tiled matrix product with a split, fixed-order reduction (Kernels/conv2d_tiled.cl),
+    /// wherever `usesTiledConvolution` holds.
+    case tiled
 }
 
 extension OpenCLBackend {
@@ -104,10 +125,14 @@ extension OpenCLBackend {
         kernelVariants == .fastest && channels % 4 == 0
     }
 
-    /// Picks the weight-gradient kernel for this device: `serial` on CPU devices unless the
-    /// baseline is forced, the work-group reduction everywhere else.
+    /// Picks the weight-gradient kernel for this device: `tiled` where the device runs it, else
+    /// `serial` on CPU devices, and the work-group reduction otherwise or when the baseline is
+    /// forced.
     var weightGradientVariant: WeightGradientVariant {
-        kernelVariants == .fastest && device.type == .cpu ? .serial : .workGroupReduction
+        if usesTiledConvolution {
+            return .tiled
+        }
+        return kernelVariants == .fastest && device.type == .cpu ? .serial : .workGroupReduction
     }
 }
 

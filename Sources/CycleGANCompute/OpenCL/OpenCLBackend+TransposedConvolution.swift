@@ -12,14 +12,20 @@ extension OpenCLBackend {
         try validateDisjoint(("output", output), from: ("input", input), op: op)
         try validateDisjoint(("output", output), from: ("weight", weight), op: op)
 
+        let arguments: [KernelArgument] = [.tensor(input),
+                                           .tensor(weight),
+                                           bias.map { .tensor($0) } ?? .absentTensor,
+                                           .int(bias == nil ? 0 : 1),
+                                           .tensor(output)] + sizes.kernelArguments
+        if usesTiledConvolution {
+            try launchTiledProduct("conv_transpose2d_forward_tiled", arguments: arguments,
+                                   rows: sizes.outputChannels,
+                                   columns: output.count / max(sizes.outputChannels, 1))
+            return
+        }
         let blocked = usesChannelBlocks(of: sizes.outputChannels)
         try launch(blocked ? "conv_transpose2d_forward_cout4" : "conv_transpose2d_forward",
-                   in: "conv_transpose2d.cl",
-                   arguments: [.tensor(input),
-                               .tensor(weight),
-                               bias.map { .tensor($0) } ?? .absentTensor,
-                               .int(bias == nil ? 0 : 1),
-                               .tensor(output)] + sizes.kernelArguments,
+                   in: "conv_transpose2d.cl", arguments: arguments,
                    count: blocked ? output.count / 4 : output.count)
     }
 
@@ -32,13 +38,19 @@ extension OpenCLBackend {
         try validateDisjoint(("gradInput", gradInput), from: ("gradOutput", gradOutput), op: op)
         try validateDisjoint(("gradInput", gradInput), from: ("weight", weight), op: op)
 
+        let arguments: [KernelArgument] = [.tensor(gradOutput),
+                                           .tensor(weight),
+                                           .tensor(gradInput)] + sizes.kernelArguments
+        if usesTiledConvolution {
+            try launchTiledProduct("conv_transpose2d_backward_input_tiled", arguments: arguments,
+                                   rows: sizes.inputChannels,
+                                   columns: gradInput.count / max(sizes.inputChannels, 1))
+            return
+        }
         let blocked = usesChannelBlocks(of: sizes.inputChannels)
         try launch(blocked ? "conv_transpose2d_backward_input_cin4"
                        : "conv_transpose2d_backward_input",
-                   in: "conv_transpose2d.cl",
-                   arguments: [.tensor(gradOutput),
-                               .tensor(weight),
-                               .tensor(gradInput)] + sizes.kernelArguments,
+                   in: "conv_transpose2d.cl", arguments: arguments,
                    count: blocked ? gradInput.count / 4 : gradInput.count)
     }
 
@@ -60,6 +72,13 @@ extension OpenCLBackend {
                                            .tensor(gradWeight)] + sizes.kernelArguments
             + [.int(accumulate ? 1 : 0)]
         switch weightGradientVariant {
+        case .tiled:
+            try launchTiledWeightGradient(
+                "conv_transpose2d_backward_weight_tiled",
+                inputs: [.tensor(input), .tensor(gradOutput)], sizes: sizes.kernelArguments,
+                gradWeight: gradWeight, rows: sizes.inputChannels,
+                columns: gradWeight.count / max(sizes.inputChannels, 1),
+                reduction: input.count / max(sizes.inputChannels, 1), accumulate: accumulate)
         case .workGroupReduction:
             try launch("conv_transpose2d_backward_weight", in: "conv_transpose2d.cl",
                        arguments: arguments, groups: gradWeight.count)
