@@ -28,24 +28,36 @@ struct TiledConvolutionConfiguration: Equatable {
         ["TILE_M": tileM, "TILE_N": tileN, "TILE_K": tileK, "WORK_M": workM, "WORK_N": workN]
     }
 
-    /// Whether the kernel's own assumptions hold: whole work-item blocks, and a local size that
-    /// is a multiple of tileN and tileK so the staging loops cover each tile exactly.
+    /// Whether the kernel's own assumptions hold: whole work-item blocks of float4 columns, and
+    /// a local size that is a multiple of tileN and tileK so the staging loops cover each tile
+    /// exactly.
     var isConsistent: Bool {
-        guard tileM % workM == 0, tileN % workN == 0 else { return false }
+        guard tileM % workM == 0, tileN % workN == 0, workN % 4 == 0 else { return false }
         let items = localSize[0] * localSize[1]
         return items % tileN == 0 && items % tileK == 0
     }
 }
 
 extension OpenCLBackend {
-    /// The tile sizes this backend builds conv2d_tiled.cl with.
-    var tiledConfiguration: TiledConvolutionConfiguration { TiledConvolutionConfiguration() }
+    /// The tile sizes for a product with `rows` output rows: tiles of 8 or 16 rows for layers
+    /// with few channels (the last generator layer has 3), whose rows would otherwise be mostly
+    /// padding, and 32 rows for the rest.
+    func tiledConfiguration(rows: Int = .max) -> TiledConvolutionConfiguration {
+        var configuration = TiledConvolutionConfiguration()
+        if rows <= 8 {
+            configuration.tileM = 8
+            configuration.workM = 2
+        } else if rows <= 16 {
+            configuration.tileM = 16
+        }
+        return configuration
+    }
 
     /// Returns whether the convolutions may take their `_tiled` kernels: the policy allows
     /// variants, and the device runs the required work-group size with the local memory the
     /// tiles need. Otherwise each op falls back to its other kernels.
     var usesTiledConvolution: Bool {
-        let configuration = tiledConfiguration
+        let configuration = tiledConfiguration()
         let items = configuration.localSize.reduce(1, *)
         return kernelVariants == .fastest && configuration.isConsistent
             && items <= device.maxWorkGroupSize
@@ -53,14 +65,18 @@ extension OpenCLBackend {
     }
 
     /// Enqueues a forward or input-gradient `_tiled` kernel that writes `rows` channels of
-    /// `columns` = N * pixels outputs.
+    /// N images of `height` x `width`. A kernel that gathers through the transpose with stride
+    /// `phaseStride` runs one phase of the output pixels per index of global dimension 2; the
+    /// largest phase has ceil(height / stride) x ceil(width / stride) pixels.
     func launchTiledProduct(_ kernel: String, arguments: [KernelArgument], rows: Int,
-                            columns: Int) throws {
-        guard rows > 0, columns > 0 else { return }
-        let configuration = tiledConfiguration
+                            batch: Int, height: Int, width: Int, phaseStride: Int = 1) throws {
+        let columns = batch * ceilDivide(height, phaseStride) * ceilDivide(width, phaseStride)
+        guard rows > 0, columns > 0, phaseStride > 0 else { return }
+        let configuration = tiledConfiguration(rows: rows)
         let local = configuration.localSize
         let global = [ceilDivide(columns, configuration.tileN) * local[0],
-                      ceilDivide(rows, configuration.tileM) * local[1], 1]
+                      ceilDivide(rows, configuration.tileM) * local[1],
+                      phaseStride * phaseStride]
         try runtime.launch(kernel, in: "conv2d_tiled.cl", defines: configuration.defines,
                            arguments: arguments, global: global, local: local)
     }
@@ -72,7 +88,7 @@ extension OpenCLBackend {
                                    sizes: [KernelArgument], gradWeight: Tensor, rows: Int,
                                    columns: Int, reduction: Int, accumulate: Bool) throws {
         guard rows > 0, columns > 0 else { return }
-        let configuration = tiledConfiguration
+        let configuration = tiledConfiguration(rows: rows)
         let local = configuration.localSize
         let tiles = ceilDivide(rows, configuration.tileM) * ceilDivide(columns, configuration.tileN)
         let plan = WeightGradientSplit(tiles: tiles, reduction: reduction,

@@ -19,8 +19,9 @@ extension OpenCLBackend {
                                            .tensor(output)] + sizes.kernelArguments
         if usesTiledConvolution {
             try launchTiledProduct("conv_transpose2d_forward_tiled", arguments: arguments,
-                                   rows: sizes.outputChannels,
-                                   columns: output.count / max(sizes.outputChannels, 1))
+                                   rows: sizes.outputChannels, batch: sizes.batch,
+                                   height: sizes.outputHeight, width: sizes.outputWidth,
+                                   phaseStride: sizes.stride)
             return
         }
         let blocked = usesChannelBlocks(of: sizes.outputChannels)
@@ -43,8 +44,8 @@ extension OpenCLBackend {
                                            .tensor(gradInput)] + sizes.kernelArguments
         if usesTiledConvolution {
             try launchTiledProduct("conv_transpose2d_backward_input_tiled", arguments: arguments,
-                                   rows: sizes.inputChannels,
-                                   columns: gradInput.count / max(sizes.inputChannels, 1))
+                                   rows: sizes.inputChannels, batch: sizes.batch,
+                                   height: sizes.inputHeight, width: sizes.inputWidth)
             return
         }
         let blocked = usesChannelBlocks(of: sizes.inputChannels)

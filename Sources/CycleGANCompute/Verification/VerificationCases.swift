@@ -5,7 +5,9 @@ public enum VerificationCases {
     /// Returns every case, grouped by op family.
     public static func all() -> [VerificationCase] {
         convolutionGrid.flatMap(convolution)
+            + tiledConvolutionGrid.flatMap(convolution)
             + transposedConvolutionGrid.flatMap(transposedConvolution)
+            + tiledTransposedConvolutionGrid.flatMap(transposedConvolution)
             + padding() + normalization() + activations() + arithmetic() + losses() + adam()
             + cycleGANLayers()
     }
