@@ -30,6 +30,9 @@
 // nonzero); with more they write partial products at out + split * M * R, and the reduce kernel
 // adds them in split order. Every sum runs in a fixed order: results are deterministic.
 //
+// Each step first decomposes its TILE_K reduction indices (channel and tap, or image and pixel)
+// into a small local table, so the staging loads do no integer division.
+//
 // Assumes: a local size of exactly (TILE_N / WORK_N, TILE_M / WORK_M), a local size that is a
 // multiple of TILE_N and of TILE_K, and WORK_N a multiple of 4. Any tensor size works: loads outside the matrices read
 // zero and stores outside them are skipped.
@@ -103,7 +106,7 @@ inline void conv_product(__global const float* w, __global const float* src,
                          const int N, const int M, const int SC, const int SH, const int SW,
                          const int DH, const int DW, const int KH, const int KW, const int S,
                          const int P, const int swapped, const int transposed,
-                         __local float* As, __local float* Bs) {
+                         __local float* As, __local float* Bs, __local int* rows) {
     const int step = transposed ? S : 1;
     const int py = get_group_id(2) / step;
     const int px = get_group_id(2) % step;
@@ -135,30 +138,36 @@ inline void conv_product(__global const float* w, __global const float* src,
 
     CLEAR_ACCUMULATORS()
     for (int r0 = 0; r0 < R; r0 += TILE_K) {
+        // Decompose this step's reduction rows once per work-group, not once per value.
+        if (lid < TILE_K) {
+            const int r = r0 + lid;
+            rows[lid] = r < R ? r / taps : -1;
+            rows[TILE_K + lid] = ky0 + step * ((r % taps) / phaseKW);
+            rows[2 * TILE_K + lid] = kx0 + step * (r % phaseKW);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
         for (int e = lid; e < TILE_M * TILE_K; e += LOCAL_SIZE) {
             const int kk = e % TILE_K;
             const int m = m0 + e / TILE_K;
-            const int r = r0 + kk;
+            const int c = rows[kk];
             float value = 0.0f;
-            if (m < M && r < R) {
-                const int c = r / taps;
-                const int ky = ky0 + step * ((r % taps) / phaseKW);
-                const int kx = kx0 + step * (r % phaseKW);
-                value = w[((swapped ? c * M + m : m * SC + c) * KH + ky) * KW + kx];
+            if (m < M && c >= 0) {
+                value = w[((swapped ? c * M + m : m * SC + c) * KH + rows[TILE_K + kk]) * KW
+                          + rows[2 * TILE_K + kk]];
             }
             As[kk * TILE_M + e / TILE_K] = value;
         }
         for (int kk = lid / TILE_N; kk < TILE_K; kk += LOCAL_SIZE / TILE_N) {
-            const int r = r0 + kk;
+            const int c = rows[kk];
             float value = 0.0f;
-            if (columnValid && r < R) {
-                const int ky = ky0 + step * ((r % taps) / phaseKW);
-                const int kx = kx0 + step * (r % phaseKW);
+            if (columnValid && c >= 0) {
+                const int ky = rows[TILE_K + kk];
+                const int kx = rows[2 * TILE_K + kk];
                 // Through the transpose the division is exact: the phase picked the taps.
                 const int iy = transposed ? (oyB + P - ky) / S : oyB * S - P + ky;
                 const int ix = transposed ? (oxB + P - kx) / S : oxB * S - P + kx;
                 if (iy >= 0 && iy < SH && ix >= 0 && ix < SW) {
-                    value = srcImage[((r / taps) * SH + iy) * SW + ix];
+                    value = srcImage[(c * SH + iy) * SW + ix];
                 }
             }
             Bs[kk * TILE_N + loadColumn] = value;
@@ -191,7 +200,7 @@ inline void weight_product(__global const float* a, __global const float* src,
                            __global float* out, const int accumulate, const int N, const int M,
                            const int SC, const int SH, const int SW, const int DH, const int DW,
                            const int KH, const int KW, const int S, const int P, const int chunk,
-                           __local float* As, __local float* Bs) {
+                           __local float* As, __local float* Bs, __local int* rows) {
     const int taps = KH * KW;
     const int R = SC * taps;
     const int plane = DH * DW;
@@ -214,24 +223,30 @@ inline void weight_product(__global const float* a, __global const float* src,
 
     CLEAR_ACCUMULATORS()
     for (int q0 = qBegin; q0 < qEnd; q0 += TILE_K) {
+        // Decompose this step's pixels once per work-group, not once per value.
+        if (lid < TILE_K) {
+            const int q = q0 + lid;
+            rows[lid] = q < qEnd ? q / plane : -1;
+            rows[TILE_K + lid] = (q % plane) / DW;
+            rows[2 * TILE_K + lid] = q % DW;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
         for (int e = lid; e < TILE_M * TILE_K; e += LOCAL_SIZE) {
             const int kk = e % TILE_K;
             const int m = m0 + e / TILE_K;
-            const int q = q0 + kk;
+            const int n = rows[kk];
             float value = 0.0f;
-            if (m < M && q < qEnd) {
-                value = a[((q / plane) * M + m) * plane + q % plane];
+            if (m < M && n >= 0) {
+                value = a[((n * M + m) * DH + rows[TILE_K + kk]) * DW + rows[2 * TILE_K + kk]];
             }
             As[kk * TILE_M + e / TILE_K] = value;
         }
         for (int kk = lid / TILE_N; kk < TILE_K; kk += LOCAL_SIZE / TILE_N) {
-            const int q = q0 + kk;
+            const int n = rows[kk];
             float value = 0.0f;
-            if (columnValid && q < qEnd) {
-                const int n = q / plane;
-                const int pixel = q % plane;
-                value = gather(src + (n * SC + cB) * SH * SW, pixel / DW, pixel % DW, kyB, kxB,
-                               SH, SW, S, P);
+            if (columnValid && n >= 0) {
+                value = gather(src + (n * SC + cB) * SH * SW, rows[TILE_K + kk],
+                               rows[2 * TILE_K + kk], kyB, kxB, SH, SW, S, P);
             }
             Bs[kk * TILE_N + loadColumn] = value;
         }
@@ -266,8 +281,9 @@ void conv2d_forward_tiled(__global const float* x, const int xOffset,
                           const int KH, const int KW, const int S, const int P) {
     __local float As[TILE_K * TILE_M];
     __local float Bs[TILE_K * TILE_N];
+    __local int rows[3 * TILE_K];
     conv_product(w + wOffset, x + xOffset, hasBias ? b + bOffset : b, hasBias, y + yOffset,
-                 N, K, C, H, W, OH, OW, KH, KW, S, P, 0, 0, As, Bs);
+                 N, K, C, H, W, OH, OW, KH, KW, S, P, 0, 0, As, Bs, rows);
 }
 
 // Global size: (ceil(N*H*W / TILE_N) * LOCAL_N, ceil(C / TILE_M) * LOCAL_M).
@@ -280,8 +296,9 @@ void conv2d_backward_input_tiled(__global const float* dy, const int dyOffset,
                                  const int KH, const int KW, const int S, const int P) {
     __local float As[TILE_K * TILE_M];
     __local float Bs[TILE_K * TILE_N];
+    __local int rows[3 * TILE_K];
     conv_product(w + wOffset, dy + dyOffset, dy, 0, dx + dxOffset,
-                 N, C, K, OH, OW, H, W, KH, KW, S, P, 1, 1, As, Bs);
+                 N, C, K, OH, OW, H, W, KH, KW, S, P, 1, 1, As, Bs, rows);
 }
 
 // Global size: (ceil(N*OH*OW / TILE_N) * LOCAL_N, ceil(K / TILE_M) * LOCAL_M).
@@ -296,8 +313,9 @@ void conv_transpose2d_forward_tiled(__global const float* x, const int xOffset,
                                     const int KH, const int KW, const int S, const int P) {
     __local float As[TILE_K * TILE_M];
     __local float Bs[TILE_K * TILE_N];
+    __local int rows[3 * TILE_K];
     conv_product(w + wOffset, x + xOffset, hasBias ? b + bOffset : b, hasBias, y + yOffset,
-                 N, K, C, H, W, OH, OW, KH, KW, S, P, 1, 1, As, Bs);
+                 N, K, C, H, W, OH, OW, KH, KW, S, P, 1, 1, As, Bs, rows);
 }
 
 // Global size: (ceil(N*H*W / TILE_N) * LOCAL_N, ceil(C / TILE_M) * LOCAL_M).
@@ -311,8 +329,9 @@ void conv_transpose2d_backward_input_tiled(__global const float* dy, const int d
                                            const int P) {
     __local float As[TILE_K * TILE_M];
     __local float Bs[TILE_K * TILE_N];
+    __local int rows[3 * TILE_K];
     conv_product(w + wOffset, dy + dyOffset, dy, 0, dx + dxOffset,
-                 N, C, K, OH, OW, H, W, KH, KW, S, P, 0, 0, As, Bs);
+                 N, C, K, OH, OW, H, W, KH, KW, S, P, 0, 0, As, Bs, rows);
 }
 
 // Global size: (ceil(C*KH*KW / TILE_N) * LOCAL_N, ceil(K / TILE_M) * LOCAL_M, splits).
@@ -326,8 +345,9 @@ void conv2d_backward_weight_tiled(__global const float* x, const int xOffset,
                                   const int accumulate, const int chunk) {
     __local float As[TILE_K * TILE_M];
     __local float Bs[TILE_K * TILE_N];
+    __local int rows[3 * TILE_K];
     weight_product(dy + dyOffset, x + xOffset, out + outOffset, accumulate,
-                   N, K, C, H, W, OH, OW, KH, KW, S, P, chunk, As, Bs);
+                   N, K, C, H, W, OH, OW, KH, KW, S, P, chunk, As, Bs, rows);
 }
 
 // Global size: (ceil(K*KH*KW / TILE_N) * LOCAL_N, ceil(C / TILE_M) * LOCAL_M, splits).
@@ -342,8 +362,9 @@ void conv_transpose2d_backward_weight_tiled(__global const float* x, const int x
                                             const int chunk) {
     __local float As[TILE_K * TILE_M];
     __local float Bs[TILE_K * TILE_N];
+    __local int rows[3 * TILE_K];
     weight_product(x + xOffset, dy + dyOffset, out + outOffset, accumulate,
-                   N, C, K, OH, OW, H, W, KH, KW, S, P, chunk, As, Bs);
+                   N, C, K, OH, OW, H, W, KH, KW, S, P, chunk, As, Bs, rows);
 }
 
 // dw[i] (+)= sum over s < splits of partial[s * count + i], in order of s. One work-item per

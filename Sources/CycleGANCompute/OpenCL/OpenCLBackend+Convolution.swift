@@ -17,7 +17,7 @@ extension OpenCLBackend {
                                            bias.map { .tensor($0) } ?? .absentTensor,
                                            .int(bias == nil ? 0 : 1),
                                            .tensor(output)] + sizes.kernelArguments
-        if usesTiledConvolution {
+        if usesTiledProduct(rows: sizes.outputChannels) {
             try launchTiledProduct("conv2d_forward_tiled", arguments: arguments,
                                    rows: sizes.outputChannels, batch: sizes.batch,
                                    height: sizes.outputHeight, width: sizes.outputWidth)
@@ -40,7 +40,7 @@ extension OpenCLBackend {
         let arguments: [KernelArgument] = [.tensor(gradOutput),
                                            .tensor(weight),
                                            .tensor(gradInput)] + sizes.kernelArguments
-        if usesTiledConvolution {
+        if usesTiledProduct(rows: sizes.inputChannels) {
             try launchTiledProduct("conv2d_backward_input_tiled", arguments: arguments,
                                    rows: sizes.inputChannels, batch: sizes.batch,
                                    height: sizes.inputHeight, width: sizes.inputWidth,
