@@ -25,7 +25,9 @@ enum VerifyCommand: Command {
                                     embedded ones
           CYCLEGAN_KERNEL_VARIANT   'baseline' or 'fastest' checks only that choice of
                                     kernels; unset, the ops with faster variants run
-                                    once more with their baseline kernels
+                                    once more with their baseline kernels, and the
+                                    convolutions once more without the tiled kernels
+                                    ('untiled' rows)
         """
 
     static func run(arguments: [String]) -> Int32 {
@@ -79,6 +81,14 @@ enum VerifyCommand: Command {
                 if !variantCases.isEmpty {
                     runs.append((baseline, variantCases))
                 }
+                // The tiled convolutions take precedence where the device runs them, so the
+                // convolutions run once more without them to check the other variants.
+                let untiled = try OpenCLBackend(options: .init(deviceIndex: deviceIndex,
+                                                               tiledConvolution: false))
+                let convolutionCases = variantCases.filter { $0.op.rawValue.contains("conv") }
+                if backend.usesTiledConvolutionKernels && !convolutionCases.isEmpty {
+                    runs.append((untiled, convolutionCases))
+                }
             }
         } catch {
             printError("cyclegan verify: \(error)")
@@ -103,7 +113,9 @@ enum VerifyCommand: Command {
             for (index, testCase) in cases.enumerated() {
                 let result = verifier.verify(testCase, index: index)
                 total += 1
-                print(row(result.op.rawValue, backend.kernelVariants.rawValue, result.label,
+                let kernels = backend.kernelVariants == .fastest && !backend.allowsTiledConvolution
+                    ? "untiled" : backend.kernelVariants.rawValue
+                print(row(result.op.rawValue, kernels, result.label,
                           format(result.maxAbsoluteError), format(result.maxRelativeError),
                           result.passed ? "PASS" : "FAIL"))
                 if !result.passed {

@@ -1,8 +1,9 @@
 @testable import CycleGANCompute
 import XCTest
 
-/// Every op, forward and backward, on the OpenCL device against the CPU reference, with the
-/// fastest variants and again with the baseline kernels forced. The cases come from
+/// Every op, forward and backward, on the OpenCL device against the CPU reference, with each of
+/// `kernelChoices`: the fastest variants, the fastest without tiled convolutions, and the
+/// baseline kernels forced. The cases come from
 /// `VerificationCases` and the tolerances from `VerifiedOp.tolerance`. The cases straddle
 /// work-group sizes (31, 32, 33) and use strides 1 and 2, kernels 1, 3, 4 and 7, batches 1 and 2,
 /// channel counts 3, 5 and 7, views at nonzero offsets, in-place use and accumulation.
@@ -10,8 +11,8 @@ final class OpenCLOpTests: XCTestCase {
     private func assertBothVariantsMatchCPU(_ ops: Set<VerifiedOp>,
                                             file: StaticString = #filePath,
                                             line: UInt = #line) throws {
-        for policy in [OpenCLBackend.KernelVariantPolicy.fastest, .baseline] {
-            let backend = try makeOpenCLBackend(.init(kernelVariants: policy))
+        for options in kernelChoices {
+            let backend = try makeOpenCLBackend(options)
             assertMatchesCPU(cases(of: ops), on: backend, file: file, line: line)
         }
     }

@@ -44,3 +44,12 @@ func assertMatchesCPU(_ cases: [VerificationCase], on candidate: OpenCLBackend,
 func cases(of ops: Set<VerifiedOp>) -> [VerificationCase] {
     VerificationCases.all().filter { ops.contains($0.op) }
 }
+
+/// Every kernel choice the tests compare against the CPU: the fastest variants, the fastest
+/// without the `_tiled` convolutions (which reach the `_cout4`, `_cin4` and `_serial` kernels
+/// where the tiled ones would otherwise win), and the baselines.
+let kernelChoices: [OpenCLBackend.Options] = [
+    .init(kernelVariants: .fastest),
+    .init(kernelVariants: .fastest, tiledConvolution: false),
+    .init(kernelVariants: .baseline),
+]

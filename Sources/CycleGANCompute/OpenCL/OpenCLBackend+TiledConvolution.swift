@@ -53,16 +53,19 @@ extension OpenCLBackend {
         return configuration
     }
 
-    /// Returns whether the convolutions may take their `_tiled` kernels: the policy allows
-    /// variants, and the device runs the required work-group size with the local memory the
+    /// Returns whether the convolutions may take their `_tiled` kernels: the policy and the
+    /// options allow them, and the device runs the required work-group size with the local memory the
     /// tiles need. Otherwise each op falls back to its other kernels.
     var usesTiledConvolution: Bool {
         let configuration = tiledConfiguration()
         let items = configuration.localSize.reduce(1, *)
-        return kernelVariants == .fastest && configuration.isConsistent
+        return kernelVariants == .fastest && allowsTiledConvolution && configuration.isConsistent
             && items <= device.maxWorkGroupSize
             && configuration.localMemoryBytes <= device.localMemoryBytes
     }
+
+    /// Whether this backend's convolutions take the `_tiled` kernels where their shapes allow.
+    public var usesTiledConvolutionKernels: Bool { usesTiledConvolution }
 
     /// Returns whether a forward or input-gradient product with `rows` output channels takes its
     /// `_tiled` kernel. Below 4 rows (the discriminator's last layer has 1, the generator's 3)

@@ -52,19 +52,25 @@ public final class OpenCLBackend: ComputeBackend {
         public var kernelsDirectory: URL?
         /// Whether to profile kernels; nil reads `CYCLEGAN_KERNEL_TIMING`.
         public var kernelTiming: Bool?
+        /// Whether the fastest policy may take the `_tiled` convolution kernels. False keeps the
+        /// convolutions on their other variants (`_cout4`, `_cin4`, `_serial`), so tests and
+        /// `cyclegan verify` still reach those on devices where the tiled kernels would win.
+        public var tiledConvolution: Bool
 
         public init(deviceIndex: Int? = nil, kernelVariants: KernelVariantPolicy? = nil,
-                    kernelsDirectory: URL? = nil, kernelTiming: Bool? = nil) {
+                    kernelsDirectory: URL? = nil, kernelTiming: Bool? = nil,
+                    tiledConvolution: Bool = true) {
             self.deviceIndex = deviceIndex
             self.kernelVariants = kernelVariants
             self.kernelsDirectory = kernelsDirectory
             self.kernelTiming = kernelTiming
+            self.tiledConvolution = tiledConvolution
         }
     }
 
     /// The ops whose dispatch may choose a faster kernel than the baseline on some shape or
     /// device: the `_vec4` add and accumulate, the convolutions that compute four channels per
-    /// work-item, and the serial weight gradients on CPU devices.
+    /// work-item, the serial weight gradients on CPU devices, and the tiled convolutions.
     public static let opsWithVariants: Set<VerifiedOp> = [
         .add, .accumulate, .conv2dForward, .conv2dBackwardInput, .conv2dBackwardWeight,
         .convTranspose2dForward, .convTranspose2dBackwardInput, .convTranspose2dBackwardWeight,
@@ -73,6 +79,8 @@ public final class OpenCLBackend: ComputeBackend {
     /// The device the backend runs on.
     public let device: OpenCLDeviceInfo
     public let kernelVariants: KernelVariantPolicy
+    /// Whether `Options.tiledConvolution` allowed the `_tiled` convolution kernels.
+    public let allowsTiledConvolution: Bool
     let runtime: OpenCLRuntime
     /// Local size of every launch, a power of two. Reduction kernels are built with
     /// GROUP_SIZE set to it.
@@ -84,6 +92,7 @@ public final class OpenCLBackend: ComputeBackend {
         let devices = try OpenCLDeviceInfo.all()
         device = try Self.chooseDevice(from: devices, index: options.deviceIndex)
         kernelVariants = try options.kernelVariants ?? KernelVariantPolicy.fromEnvironment()
+        allowsTiledConvolution = options.tiledConvolution
         runtime = try OpenCLRuntime(device: device, kernelsDirectory: options.kernelsDirectory,
                                     profiling: options.kernelTiming
                                         ?? OpenCLKernelTiming.isRequested)
