@@ -34,8 +34,8 @@
 // into a small local table, so the staging loads do no integer division.
 //
 // Assumes: a local size of exactly (TILE_N / WORK_N, TILE_M / WORK_M), a local size that is a
-// multiple of TILE_N and of TILE_K, and WORK_N a multiple of 4. Any tensor size works: loads outside the matrices read
-// zero and stores outside them are skipped.
+// multiple of TILE_N and of TILE_K, and WORK_N a multiple of 4. Any tensor size works: loads
+// outside the matrices read zero and stores outside them are skipped.
 
 #ifndef TILE_M
 #define TILE_M 32

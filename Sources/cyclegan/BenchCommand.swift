@@ -2,21 +2,21 @@ import CycleGANCompute
 import CycleGANTraining
 import Foundation
 
-/// `cyclegan bench`: times training iterations on the CPU backend and on the OpenCL device with
-/// the fastest and the baseline kernels, side by side in one run, and optionally each
-/// convolution op at the model's layer shapes.
+/// `cyclegan bench`: times training iterations on the CPU backend and on the OpenCL device, side
+/// by side in one run, and optionally each convolution op at the model's layer shapes.
 enum BenchCommand: Command {
     static let name = "bench"
     static let summary = "time training iterations and convolution kernels per backend"
 
     static let usage = """
         usage: cyclegan bench [--device N] [--ngf N] [--blocks N] [--size N] [--iterations N]
-                              [--repeats N] [--ops]
+                              [--repeats N] [--ops] [--baseline]
 
-        Builds one CycleGAN per backend (CPU; OpenCL with the fastest kernels; OpenCL with the
-        baseline kernels), runs two untimed iterations on each, then times --iterations
-        iterations per backend, --repeats times in turn, and prints min, median and max
-        milliseconds per iteration and each median as a ratio to the CPU backend's.
+        Builds one CycleGAN per backend (CPU; OpenCL with the fastest kernels; with --baseline
+        also OpenCL with the baseline kernels) and runs two untimed iterations on each. Then it
+        times --iterations iterations per backend, --repeats times in turn, and prints min,
+        median and max milliseconds per iteration and each median as a ratio to the CPU
+        backend's.
 
         options:
           --device N       index of the OpenCL device (default: the first GPU, else the first)
@@ -26,6 +26,8 @@ enum BenchCommand: Command {
           --iterations N   timed iterations per repeat (default 3)
           --repeats N      rounds over the backends (default 3)
           --ops            also time every convolution op at the model's layer shapes
+          --baseline       add the OpenCL backend with the baseline kernels (slow: its weight
+                           gradients run one work-group per weight)
         """
 
     private struct Settings {
@@ -36,6 +38,7 @@ enum BenchCommand: Command {
         var iterations = 3
         var repeats = 3
         var ops = false
+        var baseline = false
     }
 
     static func run(arguments: [String]) -> Int32 {
@@ -77,6 +80,8 @@ enum BenchCommand: Command {
                 settings.repeats = value
             case "--ops":
                 settings.ops = true
+            case "--baseline":
+                settings.baseline = true
             default:
                 printError("cyclegan bench: unknown argument '\(argument)'\n\n" + usage)
                 return 2
@@ -92,13 +97,15 @@ enum BenchCommand: Command {
     }
 
     private static func bench(_ settings: Settings) throws {
-        let backends: [(name: String, backend: ComputeBackend)] = [
+        var backends: [(name: String, backend: ComputeBackend)] = [
             ("cpu", CPUBackend()),
             ("opencl fastest", try OpenCLBackend(options: .init(deviceIndex: settings.deviceIndex,
                                                                 kernelVariants: .fastest))),
-            ("opencl baseline", try OpenCLBackend(options: .init(
-                deviceIndex: settings.deviceIndex, kernelVariants: .baseline))),
         ]
+        if settings.baseline {
+            backends.append(("opencl baseline", try OpenCLBackend(options: .init(
+                deviceIndex: settings.deviceIndex, kernelVariants: .baseline))))
+        }
         for (name, backend) in backends {
             print("\(name): \(backend.deviceDescription)")
         }
@@ -159,17 +166,18 @@ enum BenchCommand: Command {
                                  settings: Settings) throws {
         print("\nconvolution ops: ms per run (mean of 5 after one untimed run)")
         print(pad("op", 34) + pad("layer", 44) + backends.map { pad($0.name, 16, right: true) }
-            .joined() + pad("base/fast", 11, right: true))
+            .joined() + (backends.count > 2 ? pad("base/fast", 11, right: true) : ""))
         let cases = OpBenchmark.cycleGANConvolutionCases(imageSize: settings.size,
                                                          channels: settings.ngf)
         for testCase in cases {
             let times = try backends.map {
                 try OpBenchmark.milliseconds(of: testCase, on: $0.backend, repetitions: 5)
             }
-            let speedUp = times.count > 2 ? times[2] / times[1] : .nan
+            let speedUp = times.count > 2
+                ? pad(String(format: "%.2f", times[2] / times[1]), 11, right: true) : ""
             print(pad(testCase.op.rawValue, 34) + pad(testCase.label, 44)
                 + times.map { pad(String(format: "%.3f", $0), 16, right: true) }.joined()
-                + pad(String(format: "%.2f", speedUp), 11, right: true))
+                + speedUp)
         }
     }
 

@@ -73,7 +73,8 @@ extension OpenCLBackend {
             try launchTiledWeightGradient(
                 "conv2d_backward_weight_tiled", inputs: [.tensor(input), .tensor(gradOutput)],
                 sizes: sizes.kernelArguments, gradWeight: gradWeight,
-                rows: sizes.outputChannels, columns: gradWeight.count / max(sizes.outputChannels, 1),
+                rows: sizes.outputChannels,
+                columns: gradWeight.count / max(sizes.outputChannels, 1),
                 reduction: gradOutput.count / max(sizes.outputChannels, 1), accumulate: accumulate)
         case .workGroupReduction:
             try launch("conv2d_backward_weight", in: "conv2d.cl", arguments: arguments,

@@ -2,7 +2,7 @@
 /// in local-memory tiles, with each work-item accumulating a block of outputs in registers.
 ///
 /// The weight gradients split their sum over batch and pixels into chunks when the output alone
-/// gives too few work-groups to fill the device; each split writes partial products to a scratch
+/// gives too few work-groups to fill the device. Each split writes partial products to a scratch
 /// tensor from the pool, and a reduction kernel adds them in split order, so the result does not
 /// depend on scheduling (no atomics).
 struct TiledConvolutionConfiguration: Equatable {
@@ -54,8 +54,8 @@ extension OpenCLBackend {
     }
 
     /// Returns whether the convolutions may take their `_tiled` kernels: the policy and the
-    /// options allow them, and the device runs the required work-group size with the local memory the
-    /// tiles need. Otherwise each op falls back to its other kernels.
+    /// options allow them, and the device runs the required work-group size with the local
+    /// memory the tiles need. Otherwise each op falls back to its other kernels.
     var usesTiledConvolution: Bool {
         let configuration = tiledConfiguration()
         let items = configuration.localSize.reduce(1, *)
@@ -146,9 +146,9 @@ struct WeightGradientSplit: Equatable {
     /// memory traffic than they save.
     init(tiles: Int, reduction: Int, computeUnits: Int, tileK: Int,
          groupsPerComputeUnit: Int = 4, minimumChunk: Int = 256, maximumSplits: Int = 64) {
-        let wanted = max(1, computeUnits * groupsPerComputeUnit)
+        let targetGroups = max(1, computeUnits * groupsPerComputeUnit)
         let bySize = max(1, reduction / max(minimumChunk, tileK))
-        let count = max(1, min((wanted + tiles - 1) / tiles, bySize, maximumSplits))
+        let count = max(1, min((targetGroups + tiles - 1) / tiles, bySize, maximumSplits))
         let rawChunk = (reduction + count - 1) / count
         let chunk = max(tileK, (rawChunk + tileK - 1) / tileK * tileK)
         self.chunk = chunk

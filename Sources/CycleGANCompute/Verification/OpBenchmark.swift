@@ -2,7 +2,7 @@ import Foundation
 
 /// Times the convolution ops of a CycleGAN's layers on one backend, for `cyclegan bench`.
 ///
-/// Each case's tensors are allocated once and filled with a constant; the op then runs once to
+/// Each case's tensors are allocated once and filled with a constant. The op then runs once to
 /// build kernels and fill buffer pools, and `repetitions` more times between two
 /// `synchronize()` calls, so the time includes launch overheads but no host transfers.
 public enum OpBenchmark {
