@@ -7,7 +7,7 @@ protocol Command {
     static func run(arguments: [String]) -> Int32
 }
 
-let commands: [Command.Type] = []
+let commands: [Command.Type] = [TrainCommand.self]
 
 func printUsage() {
     print("usage: cyclegan <command> [options]\n\ncommands:")

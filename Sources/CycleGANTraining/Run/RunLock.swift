@@ -73,6 +73,14 @@ public final class RunLock {
         }
     }
 
+    /// Deletes the lock file at `url` when it names this process, for exits that skip
+    /// `release()`, such as a second Ctrl-C.
+    public static func releaseIfOwned(url: URL) {
+        guard let text = try? String(contentsOf: url, encoding: .utf8),
+              Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) == getpid() else { return }
+        unlink(url.path)
+    }
+
     /// Creates the file with O_EXCL and writes this process's id; false when it already exists.
     private func create() throws -> Bool {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

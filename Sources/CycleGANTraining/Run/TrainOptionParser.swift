@@ -15,7 +15,7 @@ public enum TrainOptionError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unknownOption(option, suggestion):
-            let hint = suggestion.map { "; did you mean --\($0)?" } ?? ""
+            let hint = suggestion.map { "; did you mean --\($0)?" } ?? "."
             return "unknown option '\(option)'\(hint) Run 'cyclegan train --help' for the list."
         case let .missingValue(option, valueName):
             return "option --\(option) is missing its value \(valueName)"

@@ -1,0 +1,83 @@
+import CycleGANCompute
+import CycleGANTraining
+import Foundation
+
+/// `cyclegan train`: parses the options, picks the backend and runs `TrainingRun` with
+/// SIGINT and SIGTERM turned into a save-and-stop request.
+///
+/// Exit status: 0 when the run finished, reached --max-iterations or stopped on a signal after
+/// saving; 2 for an invalid command line, or options that do not fit the experiment folder's
+/// checkpoint; 1 for any other error; 130 when a second signal ends the run without saving.
+enum TrainCommand: Command {
+    static let name = "train"
+    static let summary = "train a CycleGAN on two folders of unpaired images"
+
+    static func run(arguments: [String]) -> Int32 {
+        let options: TrainOptions
+        do {
+            switch try TrainOptions.parseCommandLine(arguments) {
+            case .help:
+                print(TrainOptions.helpText(), terminator: "")
+                return 0
+            case let .train(parsed):
+                options = parsed
+            }
+        } catch {
+            FileHandle.standardError.write(Data("cyclegan train: \(error)\n".utf8))
+            return 2
+        }
+
+        let console = StandardConsole()
+        do {
+            let backend = try makeBackend(options: options, console: console)
+            let stopRequest = StopRequest()
+            let run = TrainingRun(options: options, backend: backend, console: console,
+                                  stopRequest: stopRequest)
+            let lockURL = options.experimentDirectory.appendingPathComponent("train.lock")
+            let monitor = SignalMonitor(
+                stopRequest: stopRequest,
+                onFirstSignal: { signalName in
+                    console.warning("\(signalName) received: finishing the current iteration "
+                        + "and saving a checkpoint. Press Ctrl-C again to exit at once without "
+                        + "saving.")
+                },
+                onRepeatedSignal: { signalName in
+                    console.warning("\(signalName) received again: exiting without saving; the "
+                        + "last checkpoint stays. Resume with:\n  \(run.resumeCommand)")
+                    RunLock.releaseIfOwned(url: lockURL)
+                    _exit(130)
+                })
+            defer { monitor.cancel() }
+            _ = try run.run()
+            return 0
+        } catch let error as TrainingRunError {
+            console.warning("cyclegan train: \(error)")
+            if case .nonFiniteLoss = error { return 1 }
+            return 2
+        } catch let error as CheckpointError {
+            console.warning("cyclegan train: \(error)")
+            if case .corrupt = error { return 1 }
+            return 2
+        } catch {
+            console.warning("cyclegan train: error: \(error)")
+            return 1
+        }
+    }
+
+    /// The backend named by --backend.
+    ///
+    /// TODO: --backend auto and opencl use the CPU until the OpenCL backend and its device
+    /// selection land in this build.
+    static func makeBackend(options: TrainOptions, console: RunConsole) throws -> ComputeBackend {
+        switch options.backend {
+        case .cpu:
+            if let device = options.device {
+                console.warning("warning: --device \(device) is ignored with --backend cpu")
+            }
+            return CPUBackend()
+        case .auto, .opencl:
+            console.warning("warning: this build has no OpenCL backend yet; training on the CPU")
+            return CPUBackend()
+        }
+    }
+}
