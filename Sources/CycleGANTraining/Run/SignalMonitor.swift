@@ -35,56 +35,40 @@ public final class StopRequest {
 /// Turns SIGINT and SIGTERM into a `StopRequest`, so the run finishes its iteration and saves.
 /// A second signal calls `onRepeatedSignal`, which by default exits at once with status 130.
 ///
-/// The process-wide default handlers are set to SIG_IGN while the monitor is installed, and
-/// Dispatch sources deliver the signals on a private queue, outside signal-handler context.
+/// The default handlers are set to SIG_IGN and Dispatch sources deliver the signals on a
+/// private queue, outside signal-handler context. One monitor is active at a time.
 public final class SignalMonitor {
     public let stopRequest: StopRequest
-    private let queue = DispatchQueue(label: "cyclegan.signals")
-    private var sources: [DispatchSourceSignal] = []
-    private var count = 0
     private let onFirstSignal: (String) -> Void
     private let onRepeatedSignal: (String) -> Void
+    private var count = 0
+    private var isActive = true
 
-    /// Installs the handlers. `onFirstSignal` receives the signal name, for a message;
-    /// `onRepeatedSignal` runs on every later signal and should not return in production.
+    /// Installs the handlers, replacing those of an earlier monitor. `onFirstSignal` receives
+    /// the signal name, for a message. `onRepeatedSignal` runs on every later signal and should
+    /// not return in production.
     public init(stopRequest: StopRequest,
                 onFirstSignal: @escaping (String) -> Void,
                 onRepeatedSignal: @escaping (String) -> Void = { _ in _exit(130) }) {
         self.stopRequest = stopRequest
         self.onFirstSignal = onFirstSignal
         self.onRepeatedSignal = onRepeatedSignal
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in
-                self?.handle(name)
-            }
-            source.resume()
-            sources.append(source)
-        }
+        SignalRouter.shared.activate(self)
     }
 
-    deinit {
-        cancel()
-    }
-
-    /// Removes the handlers and restores the default action of both signals.
+    /// Stops handling signals. A signal that arrives afterwards ends the process with status
+    /// 128 + the signal number, as the default action would.
     public func cancel() {
-        guard !sources.isEmpty else { return }
-        for source in sources {
-            source.cancel()
-        }
-        sources.removeAll()
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        SignalRouter.shared.deactivate(self)
     }
 
     /// Number of signals received so far.
     public var signalsReceived: Int {
-        queue.sync { count }
+        SignalRouter.shared.queue.sync { count }
     }
 
-    private func handle(_ name: String) {
+    /// Runs on the router's queue.
+    fileprivate func handle(_ name: String) {
         count += 1
         if count == 1 {
             stopRequest.request(reason: name)
@@ -92,5 +76,62 @@ public final class SignalMonitor {
         } else {
             onRepeatedSignal(name)
         }
+    }
+}
+
+/// The process's only Dispatch signal sources, created once and never cancelled. With the
+/// libdispatch of Swift 6.3 on Linux, a source created after another for the same signal was
+/// cancelled never fired in our tests, so monitors share these sources and the router forwards
+/// each signal to the active monitor. A monitor that is released without `cancel()` drops out
+/// too, because the router holds it weakly.
+private final class SignalRouter {
+    static let shared = SignalRouter()
+
+    let queue = DispatchQueue(label: "cyclegan.signals")
+    private let lock = NSLock()
+    private var sources: [DispatchSourceSignal] = []
+    private weak var active: SignalMonitor?
+
+    func activate(_ monitor: SignalMonitor) {
+        lock.lock()
+        defer { lock.unlock() }
+        active = monitor
+        guard sources.isEmpty else { return }
+
+        // A signal sent before a source is registered is lost to SIG_IGN, so wait for both
+        // registrations before the first monitor returns.
+        let registered = DispatchGroup()
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in
+                self?.forward(number, name: name)
+            }
+            registered.enter()
+            source.setRegistrationHandler {
+                registered.leave()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        _ = registered.wait(timeout: .now() + 5)
+    }
+
+    func deactivate(_ monitor: SignalMonitor) {
+        lock.lock()
+        defer { lock.unlock() }
+        if active === monitor {
+            active = nil
+        }
+    }
+
+    private func forward(_ number: Int32, name: String) {
+        lock.lock()
+        let monitor = active
+        lock.unlock()
+        guard let monitor else {
+            _exit(128 + number)
+        }
+        monitor.handle(name)
     }
 }
