@@ -5,9 +5,10 @@ import Foundation
 /// `cyclegan train`: parses the options, picks the backend and runs `TrainingRun` with
 /// SIGINT and SIGTERM turned into a save-and-stop request.
 ///
-/// Exit status: 0 when the run finished, reached --max-iterations or stopped on a signal after
-/// saving; 2 for an invalid command line, or options that do not fit the experiment folder's
-/// checkpoint; 1 for any other error; 130 when a second signal ends the run without saving.
+/// Exit status 0 means the run finished, reached --max-iterations or stopped on a signal after
+/// saving. Status 2 means an invalid command line, or options that do not fit the experiment
+/// folder's checkpoint. Status 1 means any other error, and 130 a second signal that ended the
+/// run without saving.
 enum TrainCommand: Command {
     static let name = "train"
     static let summary = "train a CycleGAN on two folders of unpaired images"
@@ -64,7 +65,7 @@ enum TrainCommand: Command {
         }
     }
 
-    /// The backend named by --backend.
+    /// Creates the backend named by --backend.
     ///
     /// TODO: --backend auto and opencl use the CPU until the OpenCL backend and its device
     /// selection land in this build.

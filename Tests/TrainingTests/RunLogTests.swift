@@ -38,7 +38,7 @@ final class RunLogTests: XCTestCase {
             .map(String.init)), "a row cut short by a kill is skipped")
     }
 
-    func testLossLogWritesBothFilesAndTrimsOnResume() throws {
+    func testLossLogTrimsCSVOnResume() throws {
         let directory = try makeTemporaryDirectory(self, label: "losslog")
         do {
             let log = try LossLog(directory: directory, resumingAfter: nil)
@@ -53,7 +53,7 @@ final class RunLogTests: XCTestCase {
         XCTAssertEqual(try LossLog.readCSV(directory.appendingPathComponent("loss_log.csv"))
             .map { $0.totalIterations }, [2, 4, 6, 8])
 
-        // A resume from a checkpoint at iteration 5 forgets rows 6 and 8 of the CSV, so the
+        // A resume from a checkpoint at iteration 5 drops rows 6 and 8 of the CSV, so the
         // iterations the resumed run repeats appear once; the text log keeps its history.
         let resumed = try LossLog(directory: directory, resumingAfter: 5)
         XCTAssertEqual(resumed.records.map { $0.totalIterations }, [2, 4])

@@ -165,8 +165,9 @@ final class RunOptionParsingTests: XCTestCase {
     func testCropLargerThanLoadIsRejected() {
         XCTAssertThrowsError(try parse(["--crop-size", "256", "--load-size", "200"])) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("--crop-size") && message.contains("'256'")
-                          && message.contains("at most --load-size (200)"), message)
+            XCTAssertTrue(message.contains("--crop-size"), message)
+            XCTAssertTrue(message.contains("'256'"), message)
+            XCTAssertTrue(message.contains("at most --load-size (200)"), message)
         }
         XCTAssertNoThrow(try parse(["--crop-size", "256", "--load-size", "200",
                                     "--preprocess", "crop"]))

@@ -6,8 +6,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A lock file that keeps two runs from writing the same experiment folder. The file holds the
-/// owner's process id. It is created with O_EXCL, so only one process can create it. A lock
+/// A lock file that keeps two runs from writing the same experiment folder. The file contains
+/// the owner's process id. It is created with O_EXCL, so only one process can create it. A lock
 /// whose process is no longer alive is stale and is replaced.
 ///
 /// NOTE: a stale lock whose process id was reused by an unrelated live process reads as held;
@@ -16,7 +16,7 @@ public final class RunLock {
     public let url: URL
     public private(set) var isHeld = false
 
-    /// Why a lock could not be taken.
+    /// The reason a lock could not be taken.
     public enum Failure: Error, CustomStringConvertible {
         case heldByRunningProcess(pid: Int32, url: URL)
         case unusable(url: URL, detail: String)
@@ -34,7 +34,7 @@ public final class RunLock {
     }
 
     /// Takes the lock at `url`, replacing a stale one. Throws `Failure.heldByRunningProcess`
-    /// when a live process holds it.
+    /// when a live process owns it.
     public init(url: URL) throws {
         self.url = url
         for _ in 0..<3 {

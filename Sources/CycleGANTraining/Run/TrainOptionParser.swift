@@ -34,7 +34,7 @@ public enum TrainOptionError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// What a `cyclegan train` command line asks for.
+/// The request of a `cyclegan train` command line: help, or training with these options.
 public enum TrainCommandLine: Equatable {
     case help
     case train(TrainOptions)
@@ -125,10 +125,10 @@ extension TrainOptions {
 
     private func validateDataFolders(fileManager: FileManager) throws {
         if dataroot == nil, (dirA == nil) != (dirB == nil) {
-            let given = dirA == nil ? "--dir-b" : "--dir-a"
-            let missing = dirA == nil ? "--dir-a" : "--dir-b"
+            let givenOption = dirA == nil ? "--dir-b" : "--dir-a"
+            let missingOption = dirA == nil ? "--dir-a" : "--dir-b"
             throw TrainOptionError.conflict(
-                "option \(given) needs \(missing) as well (or --dataroot holding the other "
+                "option \(givenOption) needs \(missingOption) as well (or --dataroot holding the other "
                     + "domain's train folder)")
         }
         if let dataroot {
@@ -161,7 +161,7 @@ extension TrainOptions {
         return dataroot.map { URL(fileURLWithPath: $0).appendingPathComponent(domain.trainFolder).path }
     }
 
-    /// The folder that holds this experiment's outputs: `<checkpointsDir>/<name>`.
+    /// The folder of this experiment's outputs: `<checkpointsDir>/<name>`.
     public var experimentDirectory: URL {
         URL(fileURLWithPath: checkpointsDir, isDirectory: true)
             .appendingPathComponent(name, isDirectory: true)

@@ -3,10 +3,10 @@ import CycleGANImages
 import Foundation
 
 extension TrainingRun {
-    /// The epoch loop of the reference's train.py from `start`: one learning rate and one data
-    /// loader per epoch, logs every print-freq iterations, a sample sheet every display-freq,
-    /// the latest checkpoint every save-latest-freq and at each epoch end, and
-    /// `<epoch>_net_*` every save-epoch-freq epochs.
+    /// Runs the epoch loop of the reference's train.py from `start`. Each epoch gets one
+    /// learning rate and one data loader. The loop logs every print-freq iterations, writes a
+    /// sample sheet every display-freq, saves the latest checkpoint every save-latest-freq and
+    /// at each epoch end, and saves `<epoch>_net_*` every save-epoch-freq epochs.
     func train(from start: RunPosition) throws -> RunOutcome {
         guard let model, let dataset, let lossLog else {
             preconditionFailure("train(from:) runs after run() has set up the experiment")
@@ -87,7 +87,7 @@ extension TrainingRun {
         return .finished(position)
     }
 
-    /// Why the run should stop at `position`, if it should.
+    /// Returns the reason to stop at `position`, or nil to go on.
     private func stopReason(at position: RunPosition) -> StopReason? {
         if let maxIterations = options.maxIterations, position.totalIterations >= maxIterations {
             return .maxIterations(maxIterations)

@@ -2,7 +2,7 @@ import CycleGANCompute
 import CycleGANImages
 import Foundation
 
-/// How a run ended without an error. Every case has saved a checkpoint at `position`.
+/// The end of a run without an error. Every case has saved a checkpoint at `position`.
 public enum RunOutcome: Equatable {
     /// Trained through the last epoch, n-epochs + n-epochs-decay.
     case finished(RunPosition)
@@ -37,11 +37,11 @@ public enum TrainingRunError: Error, CustomStringConvertible {
             return "--continue was given but \(directory.path) holds no checkpoint; run without "
                 + "--continue to start training there"
         case let .nonFiniteLoss(name, value, position, lastCheckpoint, directory):
-            let kept = lastCheckpoint.map { "The last good checkpoint (\($0)) stays in "
+            let keptMessage = lastCheckpoint.map { "The last good checkpoint (\($0)) stays in "
                 + "\(directory.path); resume it with --continue, for example with a lower --lr." }
                 ?? "No checkpoint was saved before it."
             return "training stopped: loss \(name) is \(value) at \(position). "
-                + "This state was not saved. " + kept
+                + "This state was not saved. " + keptMessage
         }
     }
 }
