@@ -173,6 +173,13 @@ final class RunOptionParsingTests: XCTestCase {
                                     "--preprocess", "crop"]))
     }
 
+    func testVaryingSizesRejectBatches() {
+        XCTAssertThrowsError(try parse(["--preprocess", "none", "--batch-size", "2"])) { error in
+            XCTAssertTrue("\(error)".contains("invalid value '2' for --batch-size"), "\(error)")
+        }
+        XCTAssertNoThrow(try parse(["--preprocess", "crop", "--batch-size", "2"]))
+    }
+
     func testCropSizeMustBeMultipleOfFour() {
         XCTAssertThrowsError(try parse(["--crop-size", "30", "--load-size", "36"])) { error in
             XCTAssertTrue("\(error)".contains("a multiple of 4"), "\(error)")

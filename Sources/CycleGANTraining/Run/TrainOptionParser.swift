@@ -113,6 +113,14 @@ extension TrainOptions {
                 accepted: "at least \(TrainOptionLimits.minimumCropSize) with --preprocess "
                     + "\(preprocess), the smallest image the discriminator accepts")
         }
+        let sizeVaries = preprocess == "scale_width" || preprocess == "none"
+        if sizeVaries, batchSize > 1 {
+            throw TrainOptionError.conflict(
+                "invalid value '\(batchSize)' for --batch-size: with --preprocess \(preprocess) "
+                    + "images keep their aspect ratio and differ in size, so they cannot share a "
+                    + "batch; expected 1, or --preprocess resize_and_crop, crop or "
+                    + "scale_width_and_crop")
+        }
         let lastEpoch = nEpochs + nEpochsDecay
         if epochCount > lastEpoch {
             throw TrainOptionError.conflict(
