@@ -30,12 +30,12 @@ public struct RunState: Equatable {
     static let formatVersion = "1"
     private static let prefix = "run."
 
-    /// Options that decide the data order, the augmentation or the network shapes. A resumed
-    /// run must use the values saved in the checkpoint, or it would not continue the same
-    /// training.
+    /// Options that decide the data order, the augmentation, the network and pool shapes or
+    /// the epoch the learning-rate schedule counts from. A resumed run must use the values
+    /// saved in the checkpoint, or it would not continue the same training.
     public static let resumeSensitiveOptions = [
         "dataroot", "dir-a", "dir-b", "seed", "batch-size", "serial-batches", "no-flip",
-        "preprocess", "load-size", "crop-size", "netG", "ngf", "ndf",
+        "preprocess", "load-size", "crop-size", "netG", "ngf", "ndf", "pool-size", "epoch-count",
     ]
 
     public init(position: RunPosition, iterationsPerEpoch: Int, options: TrainOptions) {
@@ -122,8 +122,8 @@ public enum CheckpointError: Error, CustomStringConvertible {
             return "checkpoint \(url.path) cannot be used: \(detail)"
         case let .optionMismatch(option, saved, given):
             return "cannot continue: the checkpoint was trained with --\(option) \(saved) but this "
-                + "run has --\(option) \(given); this option changes the data order or the "
-                + "networks, so pass --\(option) \(saved) to resume"
+                + "run has --\(option) \(given); this option changes the data order, the "
+                + "networks or the schedule, so pass --\(option) \(saved) to resume"
         case let .datasetChanged(saved, now):
             return "cannot continue: the checkpoint's dataset gave \(saved) iterations per epoch "
                 + "but the images found now give \(now); restore the image folders as they were, "
