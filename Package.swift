@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(
             name: "ImagesTests",
             dependencies: ["CycleGANImages", "CImageCodec"],
-            path: "Tests/ImagesTests"
+            path: "Tests/ImagesTests",
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TrainingTests",

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Listing of the image files in a folder.
+public enum ImageFolder {
+    /// Lists the .png, .jpg and .jpeg files (any case) in `folder` and its subfolders, sorted by
+    /// path in Unicode code point order, as the reference's sorted(make_dataset(dir)). Hidden
+    /// files and folders (names starting with ".", such as macOS "._" resource forks) are
+    /// skipped. Throws DatasetError.missingFolder when `folder` is not a folder.
+    public static func imagePaths(in folder: String, domain: String = "") throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw DatasetError.missingFolder(domain: domain, path: folder)
+        }
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
+            throw DatasetError.missingFolder(domain: domain, path: folder)
+        }
+        let prefix = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        var paths: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") {
+                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory {
+                    enumerator.skipDescendants()
+                }
+                continue
+            }
+            guard ImageDecoder.hasSupportedExtension(name) else { continue }
+            let path = prefix + "/" + relative
+            var isFolder: ObjCBool = false
+            // fileExists follows symbolic links, so a link to an image counts as an image.
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+               !isFolder.boolValue {
+                paths.append(path)
+            }
+        }
+        return paths.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+    }
+}
