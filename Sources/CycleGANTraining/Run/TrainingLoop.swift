@@ -37,7 +37,7 @@ extension TrainingRun {
             model.learningRate = schedule.learningRate(epoch: epoch)
             console.line("epoch \(epoch)/\(lastEpoch): learning rate \(model.learningRate), "
                 + "starting at iteration \(position.epochIteration) of \(iterationsPerEpoch)")
-            let loader = try DataLoader(dataset: dataset, epoch: epoch,
+            let loader = DataLoader(dataset: dataset, epoch: epoch,
                                         startIteration: position.epochIteration, prefetch: 2)
             var progress = EpochProgress()
 
