@@ -1,4 +1,5 @@
 import CycleGANCompute
+import CycleGANImages
 @testable import CycleGANTraining
 import Foundation
 import XCTest
@@ -236,5 +237,35 @@ final class RunLoopTests: XCTestCase {
             let slice = rates[(epoch - 1) * 16..<epoch * 16]
             XCTAssertEqual(Set(slice), [schedule.learningRate(epoch: epoch)], "epoch \(epoch)")
         }
+    }
+
+    func testFolderDatasetRunsAndResumes() throws {
+        let dataroot = root.appendingPathComponent("data")
+        for (domain, count) in [(DataDomain.a, 3), (DataDomain.b, 5)] {
+            let folder = dataroot.appendingPathComponent(domain == .a ? "trainA" : "trainB")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (index, image) in SyntheticImages.images(domain: domain, count: count, size: 40)
+                .enumerated() {
+                try image.writePNG(to: folder.appendingPathComponent("\(index).png"))
+            }
+        }
+        var whole = options(name: "folder-whole", maxIterations: 8)
+        whole.dataroot = dataroot.path
+        let console = CapturingConsole()
+        XCTAssertEqual(try makeRun(whole, console: console).run(),
+                       .reachedMaxIterations(RunPosition(epoch: 2, epochIteration: 3,
+                                                         totalIterations: 8)))
+        XCTAssertTrue(console.text.contains("(3 images)"), console.text)
+        XCTAssertTrue(console.text.contains("iterations per epoch: 5 "), console.text)
+
+        var halves = whole
+        halves.name = "folder-halves"
+        halves.maxIterations = 4
+        _ = try makeRun(halves).run()
+        halves.maxIterations = 8
+        halves.continueTrain = true
+        _ = try makeRun(halves).run()
+        XCTAssertEqual(try checkpointContents(halves).weights,
+                       try checkpointContents(whole).weights)
     }
 }
