@@ -65,20 +65,22 @@ enum TrainCommand: Command {
         }
     }
 
-    /// Creates the backend named by --backend.
-    ///
-    /// TODO: --backend auto and opencl use the CPU until the OpenCL backend and its device
-    /// selection land in this build.
+    /// Creates the backend named by --backend and --device, printing the choice and any
+    /// fallback warning.
     static func makeBackend(options: TrainOptions, console: RunConsole) throws -> ComputeBackend {
-        switch options.backend {
-        case .cpu:
-            if let device = options.device {
-                console.warning("warning: --device \(device) is ignored with --backend cpu")
-            }
-            return CPUBackend()
-        case .auto, .opencl:
-            console.warning("warning: this build has no OpenCL backend yet; training on the CPU")
-            return CPUBackend()
+        guard let kind = BackendKind(rawValue: options.backend.rawValue) else {
+            throw TrainOptionError.invalidValue(
+                option: "backend", value: options.backend.rawValue,
+                accepted: "one of " + BackendKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        let selection = try BackendSelection.make(kind: kind, deviceIndex: options.device)
+        for note in selection.notes {
+            if note.hasPrefix("warning:") {
+                console.warning(note)
+            } else {
+                console.line(note)
+            }
+        }
+        return selection.backend
     }
 }

@@ -7,7 +7,7 @@ protocol Command {
     static func run(arguments: [String]) -> Int32
 }
 
-let commands: [Command.Type] = [TrainCommand.self]
+let commands: [Command.Type] = [TrainCommand.self, DevicesCommand.self, VerifyCommand.self]
 
 func printUsage() {
     print("usage: cyclegan <command> [options]\n\ncommands:")
