@@ -65,8 +65,8 @@ enum TrainCommand: Command {
         }
     }
 
-    /// Creates the backend named by --backend and --device, printing the choice and any
-    /// fallback warning.
+    /// Creates the backend named by --backend and --device and prints any fallback warning. The
+    /// run prints the chosen device itself.
     static func makeBackend(options: TrainOptions, console: RunConsole) throws -> ComputeBackend {
         guard let kind = BackendKind(rawValue: options.backend.rawValue) else {
             throw TrainOptionError.invalidValue(
@@ -74,12 +74,8 @@ enum TrainCommand: Command {
                 accepted: "one of " + BackendKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let selection = try BackendSelection.make(kind: kind, deviceIndex: options.device)
-        for note in selection.notes {
-            if note.hasPrefix("warning:") {
-                console.warning(note)
-            } else {
-                console.line(note)
-            }
+        for note in selection.notes where note.hasPrefix("warning:") {
+            console.warning(note)
         }
         return selection.backend
     }

@@ -50,4 +50,15 @@ final class RunSyntheticImagesTests: XCTestCase {
         options.loadSize = 1024
         XCTAssertEqual(SyntheticImages.imageSize(for: options), 512)
     }
+
+    func testSmallTilesAreEnlargedWithoutBlur() {
+        let image = RGBImage(width: 2, height: 1, pixels: [10, 20, 30, 40, 50, 60])
+        let enlarged = SampleSheets.enlarged(image, toWidth: 5)
+        XCTAssertEqual(enlarged.width, 6)
+        XCTAssertEqual(enlarged.height, 3)
+        XCTAssertEqual(Array(enlarged.pixels.prefix(18)),
+                       [10, 20, 30, 10, 20, 30, 10, 20, 30, 40, 50, 60, 40, 50, 60, 40, 50, 60])
+        XCTAssertEqual(Array(enlarged.pixels.suffix(3)), [40, 50, 60])
+        XCTAssertEqual(SampleSheets.enlarged(image, toWidth: 2), image, "wide enough already")
+    }
 }

@@ -95,10 +95,7 @@ public final class TrainingRun {
 
     /// The command that resumes this run: every non-default option plus --continue.
     public var resumeCommand: String {
-        var arguments = options.nonDefaultArguments()
-        if !options.continueTrain {
-            arguments.append("--continue")
-        }
+        let arguments = options.nonDefaultArguments().filter { $0 != "--continue" } + ["--continue"]
         return (["cyclegan", "train"] + arguments.map(shellQuoted)).joined(separator: " ")
     }
 
