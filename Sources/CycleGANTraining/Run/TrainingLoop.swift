@@ -140,7 +140,7 @@ extension TrainingRun {
                 epoch: position.epoch, lastEpoch: lastEpoch, iteration: position.epochIteration,
                 iterationsPerEpoch: iterationsPerEpoch,
                 iterationsPerSecond: progress.iterationsPerSecond, losses: losses.named,
-                terminalWidth: terminalColumns())
+                terminalWidth: terminalColumns() - 1)
             console.progress(line.text)
         }
         if position.totalIterations % options.displayFreq == 0, let model {
