@@ -73,7 +73,8 @@ final class RunCheckpointTests: XCTestCase {
             // A new process finds exactly one complete checkpoint: the old one until the
             // commit rename, the new one from then on.
             let reopened = CheckpointStore(directory: directory)
-            let loaded = try XCTUnwrap(try reopened.loadState(), "no checkpoint after \(failingStep)")
+            let loaded = try XCTUnwrap(try reopened.loadState(),
+                                       "no checkpoint after \(failingStep)")
             let steps = CheckpointStore.Step.allCases
             let committed = try XCTUnwrap(steps.firstIndex(of: failingStep))
                 >= (try XCTUnwrap(steps.firstIndex(of: .committed)))
@@ -126,8 +127,8 @@ final class RunCheckpointTests: XCTestCase {
     func testResumeRejectsChangedDataOrderOption() throws {
         var options = TrainOptions()
         options.seed = 4
-        let state = RunState(position: RunPosition(epoch: 2, epochIteration: 1, totalIterations: 17),
-                             iterationsPerEpoch: 16, options: options)
+        let position = RunPosition(epoch: 2, epochIteration: 1, totalIterations: 17)
+        let state = RunState(position: position, iterationsPerEpoch: 16, options: options)
         let decoded = try RunState(metadata: state.metadata, source: URL(fileURLWithPath: "/x"))
         XCTAssertEqual(decoded, state)
         XCTAssertNoThrow(try decoded.checkResumable(with: options, iterationsPerEpoch: 16))

@@ -30,8 +30,8 @@ final class RunLogTests: XCTestCase {
             + "data_seconds,D_A,G_A,cycle_A,idt_A,D_B,G_B,cycle_B,idt_B")
         XCTAssertEqual(original.csvRow, "1,8,7,0.0123,0.0005,0.25,0.5,1.125,0.0001234,0.2,0.75,2,"
             + "0.5625")
-        let parsed = try XCTUnwrap(LossRecord(csvRow: original.csvRow,
-                                              header: header.split(separator: ",").map(String.init)))
+        let columns = header.split(separator: ",").map(String.init)
+        let parsed = try XCTUnwrap(LossRecord(csvRow: original.csvRow, header: columns))
         XCTAssertEqual(parsed.lossValues, original.lossValues)
         XCTAssertEqual(parsed.totalIterations, 7)
         XCTAssertNil(LossRecord(csvRow: "1,8,7,0.01", header: header.split(separator: ",")

@@ -68,7 +68,8 @@ final class RunLoopTests: XCTestCase {
             atPath: directory.appendingPathComponent("train.lock").path), "lock left behind")
 
         let records = try LossLog.readCSV(directory.appendingPathComponent("loss_log.csv"))
-        XCTAssertEqual(records.map { $0.totalIterations }, Array(stride(from: 2, through: 20, by: 2)))
+        XCTAssertEqual(records.map { $0.totalIterations },
+                       Array(stride(from: 2, through: 20, by: 2)))
         XCTAssertEqual(records.last?.lossNames.first, "D_A")
         XCTAssertTrue(console.text.contains("(epoch: 2, iters: 4, total: 20, time: "), console.text)
         XCTAssertTrue(console.text.contains("data: built-in synthetic dataset"), console.text)
@@ -182,7 +183,8 @@ final class RunLoopTests: XCTestCase {
         var resumed = interrupted
         resumed.continueTrain = true
         _ = try makeRun(resumed).run()
-        XCTAssertEqual(try checkpointContents(resumed).weights, try checkpointContents(whole).weights)
+        XCTAssertEqual(try checkpointContents(resumed).weights,
+                       try checkpointContents(whole).weights)
     }
 
     func testExistingCheckpointNeedsContinue() throws {
@@ -213,7 +215,8 @@ final class RunLoopTests: XCTestCase {
         let options = options(name: "locked", maxIterations: 2)
         try FileManager.default.createDirectory(at: options.experimentDirectory,
                                                 withIntermediateDirectories: true)
-        let lock = try RunLock(url: options.experimentDirectory.appendingPathComponent("train.lock"))
+        let lockURL = options.experimentDirectory.appendingPathComponent("train.lock")
+        let lock = try RunLock(url: lockURL)
         defer { lock.release() }
         XCTAssertThrowsError(try makeRun(options).run()) { error in
             XCTAssertTrue("\(error)".contains("another training run (process \(getpid()))"),

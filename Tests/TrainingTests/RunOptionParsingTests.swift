@@ -83,8 +83,12 @@ final class RunOptionParsingTests: XCTestCase {
             let spec = try spec(name)
             // Options whose value only makes sense with a partner get it in both forms.
             var partner: [String] = []
-            if name == "dir-a" { partner = ["--dir-b", dataroot.appendingPathComponent("otherB").path] }
-            if name == "dir-b" { partner = ["--dir-a", dataroot.appendingPathComponent("otherA").path] }
+            if name == "dir-a" {
+                partner = ["--dir-b", dataroot.appendingPathComponent("otherB").path]
+            }
+            if name == "dir-b" {
+                partner = ["--dir-a", dataroot.appendingPathComponent("otherA").path]
+            }
             guard let valid else {
                 let options = try parse(["--" + name] + partner)
                 XCTAssertEqual(spec.describe(options), "true", "flag --\(name)")

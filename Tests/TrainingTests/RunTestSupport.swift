@@ -24,7 +24,9 @@ final class ScriptedModel: TrainableModel {
         var generator = SeededRandom(seed: seed, stream: [7])
         var weights: [String: [Float]] = [:]
         for name in networkNames {
-            weights[name] = (0..<6).map { _ in Float(generator.nextNormal(standardDeviation: 0.02)) }
+            weights[name] = (0..<6).map { _ in
+                Float(generator.nextNormal(standardDeviation: 0.02))
+            }
         }
         self.weights = weights
         random = generator

@@ -77,7 +77,9 @@ public final class RunLock {
     /// `release()`, such as a second Ctrl-C.
     public static func releaseIfOwned(url: URL) {
         guard let text = try? String(contentsOf: url, encoding: .utf8),
-              Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) == getpid() else { return }
+              Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) == getpid() else {
+            return
+        }
         unlink(url.path)
     }
 

@@ -75,9 +75,10 @@ public struct RunState: Equatable {
             }
             return value
         }
-        guard metadata[Self.prefix + "format"] == Self.formatVersion else {
+        let format = metadata[Self.prefix + "format"]
+        guard format == Self.formatVersion else {
             throw CheckpointError.corrupt(
-                url: source, detail: "run state format '\(metadata[Self.prefix + "format"] ?? "absent")' "
+                url: source, detail: "run state format '\(format ?? "absent")' "
                     + "is not the supported format \(Self.formatVersion)")
         }
         position = RunPosition(epoch: try integer("epoch"),

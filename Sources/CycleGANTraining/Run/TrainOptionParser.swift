@@ -136,8 +136,8 @@ extension TrainOptions {
             let givenOption = dirA == nil ? "--dir-b" : "--dir-a"
             let missingOption = dirA == nil ? "--dir-a" : "--dir-b"
             throw TrainOptionError.conflict(
-                "option \(givenOption) needs \(missingOption) as well (or --dataroot holding the other "
-                    + "domain's train folder)")
+                "option \(givenOption) needs \(missingOption) as well (or --dataroot holding the "
+                    + "other domain's train folder)")
         }
         if let dataroot {
             try requireFolder(dataroot, option: "dataroot", fileManager: fileManager)
@@ -166,7 +166,9 @@ extension TrainOptions {
         if let folder = domain == .a ? dirA : dirB {
             return folder
         }
-        return dataroot.map { URL(fileURLWithPath: $0).appendingPathComponent(domain.trainFolder).path }
+        return dataroot.map {
+            URL(fileURLWithPath: $0).appendingPathComponent(domain.trainFolder).path
+        }
     }
 
     /// The folder of this experiment's outputs: `<checkpointsDir>/<name>`.
