@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a run stands: the epoch in progress, iterations done in it and iterations done since
+/// The position of a run: the epoch in progress, iterations done in it and iterations done since
 /// the start of training. One iteration is one optimizer step on one batch.
 public struct RunPosition: Equatable, CustomStringConvertible {
     public var epoch: Int

@@ -20,8 +20,8 @@ public struct WebPage {
         String(format: "iter_%09d_epoch_%d.png", position.totalIterations, position.epoch)
     }
 
-    /// Deletes sheets of iterations after `totalIterations`, written by a run that was stopped
-    /// before it could save them in a checkpoint; the resumed run writes them again.
+    /// Deletes sheets of iterations after `totalIterations`. A run stopped before its next
+    /// checkpoint wrote them, and the resumed run writes them again.
     public func removeSheets(after totalIterations: Int) throws {
         for sheet in try sheets() where sheet.totalIterations > totalIterations {
             let url = imagesDirectory.appendingPathComponent(sheet.name)
