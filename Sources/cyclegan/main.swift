@@ -7,7 +7,9 @@ protocol Command {
     static func run(arguments: [String]) -> Int32
 }
 
-let commands: [Command.Type] = [DevicesCommand.self, VerifyCommand.self, BenchCommand.self]
+let commands: [Command.Type] = [
+    TrainCommand.self, DevicesCommand.self, VerifyCommand.self, BenchCommand.self,
+]
 
 func printUsage() {
     print("usage: cyclegan <command> [options]\n\ncommands:")

@@ -1,0 +1,193 @@
+import CycleGANCompute
+import CycleGANImages
+import Foundation
+
+/// The end of a run without an error. Every case has saved a checkpoint at `position`.
+public enum RunOutcome: Equatable {
+    /// Trained through the last epoch, n-epochs + n-epochs-decay.
+    case finished(RunPosition)
+    /// The iteration counter reached --max-iterations.
+    case reachedMaxIterations(RunPosition)
+    /// Stopped early on request, for example by SIGINT; `reason` names the request.
+    case interrupted(RunPosition, reason: String)
+
+    public var position: RunPosition {
+        switch self {
+        case let .finished(position), let .reachedMaxIterations(position),
+             let .interrupted(position, _):
+            return position
+        }
+    }
+}
+
+/// A run that stopped with an error the user can act on.
+public enum TrainingRunError: Error, CustomStringConvertible {
+    case checkpointExists(directory: URL, position: RunPosition)
+    case noCheckpoint(directory: URL)
+    /// A loss became NaN or infinite; nothing after `lastCheckpoint` was saved.
+    case nonFiniteLoss(name: String, value: Float, position: RunPosition,
+                       lastCheckpoint: RunPosition?, directory: URL)
+
+    public var description: String {
+        switch self {
+        case let .checkpointExists(directory, position):
+            return "\(directory.path) already holds a checkpoint at \(position); pass --continue "
+                + "to resume it, or choose another --name (or --checkpoints-dir) to start anew"
+        case let .noCheckpoint(directory):
+            return "--continue was given but \(directory.path) holds no checkpoint; run without "
+                + "--continue to start training there"
+        case let .nonFiniteLoss(name, value, position, lastCheckpoint, directory):
+            let keptMessage = lastCheckpoint.map { "The last good checkpoint (\($0)) stays in "
+                + "\(directory.path); resume it with --continue, for example with a lower --lr." }
+                ?? "No checkpoint was saved before it."
+            return "training stopped: loss \(name) is \(value) at \(position). "
+                + "This state was not saved. " + keptMessage
+        }
+    }
+}
+
+/// Test hooks of a run.
+public struct TrainingRunHooks {
+    /// Runs after each iteration's logging and saving, before the stop checks.
+    public var afterIteration: ((RunPosition) throws -> Void)?
+    /// Runs after each step of each checkpoint save; see `CheckpointStore.faultInjection`.
+    public var checkpointFault: ((CheckpointStore.Step) throws -> Void)?
+
+    public init() {}
+}
+
+/// One `cyclegan train` run: sets up the experiment folder, resumes or starts the model and
+/// trains epoch by epoch as the reference's train.py, writing logs, sample sheets and
+/// checkpoints.
+public final class TrainingRun {
+    public let options: TrainOptions
+    public let backend: ComputeBackend
+    public let console: RunConsole
+    /// Set it (from a signal or a test) to stop after the current iteration and save.
+    public let stopRequest: StopRequest
+    public var hooks = TrainingRunHooks()
+    let makeModel: (ComputeBackend, TrainOptions) throws -> TrainableModel
+
+    var model: TrainableModel?
+    var dataset: UnalignedDataset?
+    var store: CheckpointStore
+    var lossLog: LossLog?
+    var webPage: WebPage
+    /// Position of the last committed checkpoint of this experiment.
+    var lastCheckpoint: RunPosition?
+
+    public init(options: TrainOptions, backend: ComputeBackend,
+                console: RunConsole = StandardConsole(), stopRequest: StopRequest = StopRequest(),
+                makeModel: @escaping (ComputeBackend, TrainOptions) throws -> TrainableModel
+                    = { try CycleGANModel(backend: $0, options: $1) }) {
+        self.options = options
+        self.backend = backend
+        self.console = console
+        self.stopRequest = stopRequest
+        self.makeModel = makeModel
+        store = CheckpointStore(directory: options.experimentDirectory)
+        webPage = WebPage(directory: options.experimentDirectory.appendingPathComponent("web"),
+                          title: "CycleGAN experiment \(options.name)")
+    }
+
+    /// The experiment folder, `<checkpoints-dir>/<name>`.
+    public var directory: URL { options.experimentDirectory }
+
+    /// The command that resumes this run: every non-default option plus --continue.
+    public var resumeCommand: String {
+        let arguments = options.nonDefaultArguments().filter { $0 != "--continue" } + ["--continue"]
+        return (["cyclegan", "train"] + arguments.map(shellQuoted)).joined(separator: " ")
+    }
+
+    /// Trains until the last epoch, --max-iterations or a stop request. Takes the experiment
+    /// folder's lock for the whole run.
+    public func run() throws -> RunOutcome {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let lock = try RunLock(url: directory.appendingPathComponent("train.lock"))
+        defer { lock.release() }
+        store.faultInjection = hooks.checkpointFault
+
+        let saved = try store.loadState()
+        if options.continueTrain, saved == nil {
+            throw TrainingRunError.noCheckpoint(directory: directory)
+        }
+        if !options.continueTrain, let saved {
+            throw TrainingRunError.checkpointExists(directory: directory,
+                                                    position: saved.run.position)
+        }
+
+        console.line("cyclegan train: experiment '\(options.name)' in \(directory.path)")
+        console.line("device: \(backend.deviceDescription)")
+        let dataset = try RunData.makeDataset(options: options, console: console)
+        self.dataset = dataset
+        console.line("iterations per epoch: \(dataset.iterationsPerEpoch) (batch size "
+            + "\(options.batchSize)), epochs \(options.epochCount) to \(lastEpoch)")
+        console.line(options.optionsFileText(), terminator: "")
+        try AtomicFile.write(Data(options.optionsFileText().utf8),
+                             to: directory.appendingPathComponent("options.txt"))
+
+        let model = try makeModel(backend, options)
+        self.model = model
+        var start = RunPosition(epoch: options.epochCount, epochIteration: 0, totalIterations: 0)
+        if let saved {
+            try saved.run.checkResumable(with: options,
+                                         iterationsPerEpoch: dataset.iterationsPerEpoch)
+            try model.loadNetworks(from: saved.set, prefix: CheckpointStore.networkPrefix)
+            try model.restoreTrainingState(saved.state)
+            try store.removeUncommittedSets()
+            try store.updateUserLinks()
+            try webPage.removeSheets(after: saved.run.position.totalIterations)
+            start = saved.run.position
+            lastCheckpoint = start
+            console.line("resuming from the checkpoint at \(start)")
+        }
+        lossLog = try LossLog(directory: directory,
+                              resumingAfter: saved?.run.position.totalIterations)
+        return try train(from: start)
+    }
+
+    /// Last epoch of the run, n-epochs + n-epochs-decay.
+    var lastEpoch: Int { options.nEpochs + options.nEpochsDecay }
+}
+
+extension RunConsole {
+    /// Prints `text` with `terminator` dropped from its end, for text that already ends in a
+    /// newline.
+    func line(_ text: String, terminator: String) {
+        line(text.hasSuffix("\n") && terminator.isEmpty ? String(text.dropLast()) : text)
+    }
+}
+
+/// `argument` quoted for a POSIX shell when it contains anything but safe characters.
+func shellQuoted(_ argument: String) -> String {
+    let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./=:,+@%"))
+    if !argument.isEmpty, argument.unicodeScalars.allSatisfy({ safe.contains($0) }) {
+        return argument
+    }
+    return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// What the run loop needs from a model. `CycleGANModel` is the production conformer; tests
+/// wrap it to inject faults such as a non-finite loss.
+public protocol TrainableModel: AnyObject {
+    /// Learning rate of the next optimizer steps, set by the run once per epoch.
+    var learningRate: Float { get set }
+    /// Runs one training iteration on NCHW batches in [-1, 1] and returns its losses.
+    func optimizeParameters(realA: [Float], shapeA: TensorShape,
+                            realB: [Float], shapeB: TensorShape) throws -> IterationLosses
+    /// Labelled images of the last iteration for sample sheets, NCHW in [-1, 1].
+    func visuals() throws -> [(label: String, values: [Float], shape: TensorShape)]
+    /// Writes `<prefix>_net_{G_A,G_B,D_A,D_B}.safetensors` into `directory`.
+    @discardableResult
+    func saveNetworks(to directory: URL, prefix: String,
+                      extraMetadata: [String: String]) throws -> [URL]
+    func loadNetworks(from directory: URL, prefix: String) throws
+    /// Optimizer states, image pools, their random generator and the learning rate.
+    func trainingState() throws -> SafetensorsFile
+    func restoreTrainingState(_ state: SafetensorsFile) throws
+}
+
+extension CycleGANModel: TrainableModel {}
+
+/// The four network names of a CycleGAN, as the reference names its saved files.
+public let networkNames = ["G_A", "G_B", "D_A", "D_B"]

@@ -1,0 +1,82 @@
+import CycleGANCompute
+import CycleGANTraining
+import Foundation
+
+/// `cyclegan train`: parses the options, picks the backend and runs `TrainingRun` with
+/// SIGINT and SIGTERM turned into a save-and-stop request.
+///
+/// Exit status 0 means the run finished, reached --max-iterations or stopped on a signal after
+/// saving. Status 2 means an invalid command line, or options that do not fit the experiment
+/// folder's checkpoint. Status 1 means any other error, and 130 a second signal that ended the
+/// run without saving.
+enum TrainCommand: Command {
+    static let name = "train"
+    static let summary = "train a CycleGAN on two folders of unpaired images"
+
+    static func run(arguments: [String]) -> Int32 {
+        let options: TrainOptions
+        do {
+            switch try TrainOptions.parseCommandLine(arguments) {
+            case .help:
+                print(TrainOptions.helpText(), terminator: "")
+                return 0
+            case let .train(parsed):
+                options = parsed
+            }
+        } catch {
+            FileHandle.standardError.write(Data("cyclegan train: \(error)\n".utf8))
+            return 2
+        }
+
+        let console = StandardConsole()
+        do {
+            let backend = try makeBackend(options: options, console: console)
+            let stopRequest = StopRequest()
+            let run = TrainingRun(options: options, backend: backend, console: console,
+                                  stopRequest: stopRequest)
+            let lockURL = options.experimentDirectory.appendingPathComponent("train.lock")
+            let monitor = SignalMonitor(
+                stopRequest: stopRequest,
+                onFirstSignal: { signalName in
+                    console.warning("\(signalName) received: finishing the current iteration "
+                        + "and saving a checkpoint. Press Ctrl-C again to exit at once without "
+                        + "saving.")
+                },
+                onRepeatedSignal: { signalName in
+                    console.warning("\(signalName) received again: exiting without saving; the "
+                        + "last checkpoint stays. Resume with:\n  \(run.resumeCommand)")
+                    RunLock.releaseIfOwned(url: lockURL)
+                    _exit(130)
+                })
+            defer { monitor.cancel() }
+            _ = try run.run()
+            return 0
+        } catch let error as TrainingRunError {
+            console.warning("cyclegan train: \(error)")
+            if case .nonFiniteLoss = error { return 1 }
+            return 2
+        } catch let error as CheckpointError {
+            console.warning("cyclegan train: \(error)")
+            if case .corrupt = error { return 1 }
+            return 2
+        } catch {
+            console.warning("cyclegan train: error: \(error)")
+            return 1
+        }
+    }
+
+    /// Creates the backend named by --backend and --device and prints any fallback warning. The
+    /// run prints the chosen device itself.
+    static func makeBackend(options: TrainOptions, console: RunConsole) throws -> ComputeBackend {
+        guard let kind = BackendKind(rawValue: options.backend.rawValue) else {
+            throw TrainOptionError.invalidValue(
+                option: "backend", value: options.backend.rawValue,
+                accepted: "one of " + BackendKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let selection = try BackendSelection.make(kind: kind, deviceIndex: options.device)
+        for note in selection.notes where note.hasPrefix("warning:") {
+            console.warning(note)
+        }
+        return selection.backend
+    }
+}
