@@ -1,3 +1,5 @@
+import Foundation
+
 /// The compute backends a command line can ask for.
 public enum BackendKind: String, CaseIterable, Sendable {
     /// An OpenCL GPU, else any OpenCL device, else the CPU backend with a warning.
@@ -25,6 +27,20 @@ public enum BackendSelection {
         public let notes: [String]
     }
 
+    /// Throws `ComputeError.invalidEnvironment` when `CYCLEGAN_KERNEL_VARIANT` or
+    /// `CYCLEGAN_KERNELS_DIR` has an invalid value. Called before a backend is chosen, so a
+    /// typo is a usage error instead of a silent fall back to the CPU backend.
+    public static func validateEnvironment() throws {
+        let variable = OpenCLBackend.KernelVariantPolicy.environmentVariable
+        let value = ProcessInfo.processInfo.environment[variable] ?? ""
+        if !value.isEmpty, OpenCLBackend.KernelVariantPolicy(rawValue: value) == nil {
+            throw ComputeError.invalidEnvironment(
+                variable: variable, value: value,
+                detail: "expected 'baseline' or 'fastest', or unset it")
+        }
+        try KernelSource.validateOverride()
+    }
+
     /// Resolves `kind` and `deviceIndex` against `devices` (by default every installed device).
     /// Throws `noDevice` when an OpenCL device was asked for and does not exist.
     public static func plan(kind: BackendKind, deviceIndex: Int?,
@@ -40,23 +56,28 @@ public enum BackendSelection {
                 throw error
             }
             return .cpu(warning: "listing OpenCL devices failed (\(error)); using the CPU "
-                + "backend, which is far slower")
+                + "backend, which is usually slower")
         }
-        if kind == .auto && deviceIndex == nil && available.isEmpty {
-            return .cpu(warning: noDeviceReason() + "; using the CPU backend, which is far "
-                + "slower")
+        if available.isEmpty {
+            if kind == .auto && deviceIndex == nil {
+                return .cpu(warning: noDeviceReason() + "; using the CPU backend, which is "
+                    + "usually slower")
+            }
+            let fix = deviceIndex != nil
+                ? "drop --device (or use --backend cpu)" : "use --backend auto or cpu"
+            throw ComputeError.noDevice("no OpenCL device was found: \(noDeviceReason()). To "
+                + "train without OpenCL, \(fix)")
         }
-        do {
-            return .openCL(try OpenCLBackend.chooseDevice(from: available, index: deviceIndex))
-        } catch ComputeError.noDevice(let message) where available.isEmpty {
-            throw ComputeError.noDevice(message + ", or run with --backend auto or cpu")
-        }
+        return .openCL(try OpenCLBackend.chooseDevice(from: available, index: deviceIndex))
     }
 
     /// Creates the backend `kind` and `deviceIndex` select. With `auto`, an OpenCL device that
     /// fails to open falls back to the CPU backend with a note that names the error.
     public static func make(kind: BackendKind, deviceIndex: Int?) throws -> Selection {
         var notes: [String] = []
+        if kind != .cpu {
+            try validateEnvironment()
+        }
         if kind == .cpu, let deviceIndex {
             notes.append("warning: --device \(deviceIndex) is ignored with --backend cpu")
         }
@@ -78,20 +99,30 @@ public enum BackendSelection {
                 guard kind == .auto && deviceIndex == nil else { throw error }
                 let backend = CPUBackend()
                 notes.append("warning: OpenCL device \(device.index) (\(device.name)) could not "
-                    + "be opened: \(error); using the CPU backend, which is far slower")
+                    + "be opened: \(error); using the CPU backend, which is usually slower")
                 notes.append("backend: \(backend.deviceDescription)")
                 return Selection(backend: backend, notes: notes)
             }
         }
     }
 
+    /// The folder the ICD loader searches for .icd files: `OCL_ICD_VENDORS` when set (the
+    /// ocl-icd loader's variable, which may also name one .icd file), else the default.
+    static var vendorsFolderDescription: String {
+        if let vendors = ProcessInfo.processInfo.environment["OCL_ICD_VENDORS"],
+           !vendors.isEmpty {
+            return "\(vendors), set by OCL_ICD_VENDORS"
+        }
+        return "/etc/OpenCL/vendors"
+    }
+
     /// Why no OpenCL device exists: no platform at all, or platforms without devices.
     static func noDeviceReason() -> String {
         let platforms = (try? OpenCLDeviceInfo.platformNames()) ?? []
         if platforms.isEmpty {
-            return "no OpenCL platform was found (the ICD loader found no .icd file, by default "
-                + "in /etc/OpenCL/vendors); install one, such as pocl-opencl-icd for CPUs or the "
-                + "GPU vendor's OpenCL driver"
+            return "no OpenCL platform was found (the ICD loader found no .icd file in "
+                + "\(vendorsFolderDescription)); install one, such as pocl-opencl-icd for CPUs "
+                + "or the GPU vendor's OpenCL driver"
         }
         return "the OpenCL platforms \(platforms.joined(separator: ", ")) list no devices"
     }

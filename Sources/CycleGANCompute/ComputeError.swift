@@ -13,6 +13,9 @@ public enum ComputeError: Error, CustomStringConvertible {
     case noDevice(String)
     /// A kernel file could not be found or read.
     case kernelSource(String)
+    /// An environment variable the backends read has an invalid value; a usage error, like an
+    /// invalid option.
+    case invalidEnvironment(variable: String, value: String, detail: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum ComputeError: Error, CustomStringConvertible {
             return message
         case let .kernelSource(message):
             return message
+        case let .invalidEnvironment(variable, value, detail):
+            return "\(variable)=\(value) is invalid: \(detail)"
         }
     }
 }

@@ -48,12 +48,15 @@ public struct DatasetConfiguration: Equatable, Sendable {
     public var seed: UInt64
     /// Drops images that fail to decode (and reports them) instead of stopping.
     public var skipBadImages: Bool
+    /// Shortest side a preprocessed image may have, such as the smallest input the networks
+    /// accept; smaller images count as bad images. 1 accepts every size.
+    public var minimumImageSize: Int
 
     public init(dataroot: String? = nil, dirA: String? = nil, dirB: String? = nil,
                 phase: String = "train", loadSize: Int = 286, cropSize: Int = 256,
                 preprocess: Preprocess = .resizeAndCrop, noFlip: Bool = false,
                 serialBatches: Bool = false, batchSize: Int = 1, seed: UInt64 = 0,
-                skipBadImages: Bool = false) {
+                skipBadImages: Bool = false, minimumImageSize: Int = 1) {
         self.dataroot = dataroot
         self.dirA = dirA
         self.dirB = dirB
@@ -66,6 +69,7 @@ public struct DatasetConfiguration: Equatable, Sendable {
         self.batchSize = batchSize
         self.seed = seed
         self.skipBadImages = skipBadImages
+        self.minimumImageSize = minimumImageSize
     }
 
     /// Throws DatasetError.invalidConfiguration for sizes, batch sizes or preprocess modes that
@@ -122,7 +126,7 @@ public enum DatasetError: Error, CustomStringConvertible {
     case missingFolder(domain: String, path: String)
     /// A domain's folder contains no .png, .jpg or .jpeg files.
     case emptyFolder(domain: String, path: String)
-    /// Files failed to decode during the scan (without skipBadImages).
+    /// Files failed to decode or were too small during the scan (without skipBadImages).
     case badImages([ImageDecodingError], scannedCount: Int)
     /// skipBadImages dropped every file of a domain.
     case noUsableImages(domain: String, path: String, badFiles: [ImageDecodingError])
@@ -143,12 +147,12 @@ public enum DatasetError: Error, CustomStringConvertible {
             return "the folder of domain \(domain) contains no .png, .jpg or .jpeg images: "
                 + "\(path). " + DatasetError.expectedLayout
         case let .badImages(files, scannedCount):
-            return "\(files.count) of \(scannedCount) images could not be decoded; fix or "
-                + "remove them, or set skipBadImages to train without them:\n"
+            return "\(files.count) of \(scannedCount) images cannot be used; fix or remove them, "
+                + "or set skipBadImages to train without them:\n"
                 + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
         case let .noUsableImages(domain, path, files):
-            return "none of the \(files.count) images of domain \(domain) in \(path) could be "
-                + "decoded:\n" + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
+            return "none of the \(files.count) images of domain \(domain) in \(path) can be "
+                + "used:\n" + files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
         }
     }
 }

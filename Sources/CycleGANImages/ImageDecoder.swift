@@ -1,4 +1,5 @@
 import CImageCodec
+import CycleGANCompute
 import Foundation
 
 /// Reads PNG and JPEG files as upright 8-bit RGB, whatever their bit depth, colour type or
@@ -43,7 +44,7 @@ public enum ImageDecoder {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            let reason = "the file could not be read: \(error.localizedDescription)"
+            let reason = "the file could not be read: \(FileErrorReason.text(for: error))"
             throw ImageDecodingError(path: path, reason: reason)
         }
         return try decode(data: data, path: path)

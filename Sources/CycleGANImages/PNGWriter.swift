@@ -64,10 +64,10 @@ func writeAtomically(_ data: Data, to url: URL) throws {
         try data.write(to: temporary)
     } catch {
         try? FileManager.default.removeItem(at: temporary)
-        throw ImageWritingError(path: url.path, reason: error.localizedDescription)
+        throw ImageWritingError(path: url.path, reason: FileErrorReason.text(for: error))
     }
     guard rename(temporary.path, url.path) == 0 else {
-        let reason = String(cString: strerror(errno))
+        let reason = FileErrorReason.text(errno: errno)
         try? FileManager.default.removeItem(at: temporary)
         throw ImageWritingError(path: url.path,
                                 reason: "renaming the temporary file failed: \(reason)")

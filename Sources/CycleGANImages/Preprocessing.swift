@@ -29,13 +29,34 @@ extension DatasetConfiguration {
     }
 
     /// Returns why a `width` x `height` image cannot be preprocessed, or nil when it can.
-    func unusableReason(width: Int, height: Int) -> String? {
+    func unusableProblem(width: Int, height: Int) -> ImageDecodingError.Problem? {
         let resized = resizedSize(width: width, height: height)
-        guard preprocess.crops, resized.width < cropSize || resized.height < cropSize else {
-            return nil
+        if preprocess.crops, resized.width < cropSize || resized.height < cropSize {
+            return .smallerThanCrop(width: width, height: height, cropSize: cropSize)
         }
-        return "the image is \(width)x\(height), smaller than the \(cropSize)x\(cropSize) crop; "
-            + "use preprocess resize_and_crop or a cropSize of at most \(min(width, height))"
+        let output = outputSize(width: width, height: height)
+        if output.width < minimumImageSize || output.height < minimumImageSize {
+            return .smallerThanMinimum(width: width, height: height, outputWidth: output.width,
+                                       outputHeight: output.height, minimum: minimumImageSize)
+        }
+        return nil
+    }
+
+    /// The failure for an image `unusableProblem` rejects, with the reason in plain words.
+    func unusableError(path: String, width: Int, height: Int) -> ImageDecodingError? {
+        guard let problem = unusableProblem(width: width, height: height) else { return nil }
+        let reason: String
+        switch problem {
+        case .undecodable:
+            reason = "the file could not be decoded"
+        case let .smallerThanCrop(width, height, cropSize):
+            reason = "the image is \(width)x\(height), smaller than the \(cropSize)x\(cropSize) "
+                + "crop"
+        case let .smallerThanMinimum(width, height, outputWidth, outputHeight, minimum):
+            reason = "the image is \(width)x\(height), \(outputWidth)x\(outputHeight) after "
+                + "preprocess \(preprocess.rawValue), below the \(minimum)-pixel minimum side"
+        }
+        return ImageDecodingError(path: path, reason: reason, problem: problem)
     }
 
     /// Applies the training transform: resize, random crop, random mirror, drawn from `random`.

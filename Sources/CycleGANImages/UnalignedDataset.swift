@@ -14,7 +14,7 @@ public final class UnalignedDataset {
     public let pathsA: [String]
     /// Domain B's image paths (or names of in-memory images), sorted.
     public let pathsB: [String]
-    /// Files dropped because they failed to decode (only with skipBadImages).
+    /// Files dropped because they failed to decode or are too small (only with skipBadImages).
     public let badFiles: [ImageDecodingError]
     let sourceA: ImageSource
     let sourceB: ImageSource
@@ -79,10 +79,10 @@ public final class UnalignedDataset {
         }
         for (domain, images) in [("A", imagesA), ("B", imagesB)] {
             for (index, image) in images.enumerated() {
-                if let reason = configuration.unusableReason(width: image.width,
-                                                             height: image.height) {
-                    throw DatasetError.invalidConfiguration("image \(index) of domain \(domain): "
-                                                            + reason)
+                if let error = configuration.unusableError(
+                    path: "image \(index) of domain \(domain)", width: image.width,
+                    height: image.height) {
+                    throw DatasetError.invalidConfiguration(error.description)
                 }
             }
         }
@@ -95,7 +95,7 @@ public final class UnalignedDataset {
     }
 
     /// Decodes every file once, in parallel, and returns the failures sorted by path. A file
-    /// that decodes but is too small for the crop counts as a failure.
+    /// that decodes but is too small for the crop or the minimum size counts as a failure.
     private static func scan(_ paths: [String], configuration: DatasetConfiguration,
                              progress: ((Int, Int) -> Void)?) -> [ImageDecodingError] {
         var results = [ImageDecodingError?](repeating: nil, count: paths.count)
@@ -109,10 +109,8 @@ public final class UnalignedDataset {
                 var failure: ImageDecodingError?
                 do {
                     let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))
-                    if let reason = configuration.unusableReason(width: image.width,
-                                                                 height: image.height) {
-                        failure = ImageDecodingError(path: path, reason: reason)
-                    }
+                    failure = configuration.unusableError(path: path, width: image.width,
+                                                          height: image.height)
                 } catch let error as ImageDecodingError {
                     failure = error
                 } catch {

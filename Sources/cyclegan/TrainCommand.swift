@@ -6,8 +6,9 @@ import Foundation
 /// SIGINT and SIGTERM turned into a save-and-stop request.
 ///
 /// Exit status 0 means the run finished, reached --max-iterations or stopped on a signal after
-/// saving. Status 2 means an invalid command line, or options that do not fit the experiment
-/// folder's checkpoint. Status 1 means any other error, and 130 a second signal that ended the
+/// saving. Status 2 means an invalid command line or CYCLEGAN_* environment variable, options
+/// that do not fit the experiment folder or its checkpoint, or images that the chosen
+/// --preprocess cannot use. Status 1 means any other error, and 130 a second signal that ended the
 /// run without saving.
 enum TrainCommand: Command {
     static let name = "train"
@@ -38,13 +39,18 @@ enum TrainCommand: Command {
             let monitor = SignalMonitor(
                 stopRequest: stopRequest,
                 onFirstSignal: { signalName in
+                    let again = signalName == "SIGINT"
+                        ? "Press Ctrl-C again" : "Send \(signalName) again (or press Ctrl-C)"
                     console.warning("\(signalName) received: finishing the current iteration "
-                        + "and saving a checkpoint. Press Ctrl-C again to exit at once without "
-                        + "saving.")
+                        + "and saving a checkpoint. \(again) to exit at once without saving.")
                 },
                 onRepeatedSignal: { signalName in
-                    console.warning("\(signalName) received again: exiting without saving; the "
-                        + "last checkpoint stays. Resume with:\n  \(run.resumeCommand)")
+                    let next = run.hasCheckpoint
+                        ? "the last checkpoint stays. Resume with:\n  \(run.resumeCommand)"
+                        : "no checkpoint was written yet. Start again with:\n  "
+                            + run.restartCommand
+                    console.warning("\(signalName) received again: exiting without saving; "
+                        + next)
                     RunLock.releaseIfOwned(url: lockURL)
                     _exit(130)
                 })
@@ -53,8 +59,19 @@ enum TrainCommand: Command {
             return 0
         } catch let error as TrainingRunError {
             console.warning("cyclegan train: \(error)")
-            if case .nonFiniteLoss = error { return 1 }
-            return 2
+            switch error {
+            case .nonFiniteLoss, .damagedCheckpoint:
+                return 1
+            case .checkpointExists, .noCheckpoint, .experimentFolder:
+                return 2
+            }
+        } catch let error as TrainDataError {
+            console.warning("cyclegan train: \(error)")
+            return error.isUsageError ? 2 : 1
+        } catch let error as ComputeError {
+            console.warning("cyclegan train: error: \(error)")
+            if case .invalidEnvironment = error { return 2 }
+            return 1
         } catch let error as CheckpointError {
             console.warning("cyclegan train: \(error)")
             if case .corrupt = error { return 1 }

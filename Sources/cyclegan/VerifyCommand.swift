@@ -13,7 +13,8 @@ enum VerifyCommand: Command {
         Runs every op forward and backward on an OpenCL device and on the CPU reference with
         the same random inputs, over shapes that straddle work-group sizes and the CycleGAN
         layer shapes, and prints op, kernel choice, shapes, max absolute error, max relative
-        error and PASS or FAIL per row. Exits with 1 when any row fails.
+        error and PASS or FAIL per row. Exits with 1 when any row fails, and with 2 for an invalid
+        argument or environment variable.
 
         options:
           --device N      index of the OpenCL device, as 'cyclegan devices' lists them
@@ -40,9 +41,14 @@ enum VerifyCommand: Command {
                 print(usage)
                 return 0
             case "--device":
-                guard let value = remaining.popFirst(), let index = Int(value), index >= 0 else {
-                    printError("cyclegan verify: --device needs a device index >= 0, as "
-                        + "'cyclegan devices' lists them")
+                guard let value = remaining.popFirst() else {
+                    printError("cyclegan verify: --device is missing its value, a device index "
+                        + "as 'cyclegan devices' lists them")
+                    return 2
+                }
+                guard let index = Int(value), index >= 0 else {
+                    printError("cyclegan verify: invalid value '\(value)' for --device: expected "
+                        + "a device index of 0 or more, as 'cyclegan devices' lists them")
                     return 2
                 }
                 deviceIndex = index
@@ -65,6 +71,13 @@ enum VerifyCommand: Command {
         if cases.isEmpty {
             printError("cyclegan verify: no op name contains '\(filter ?? "")'; op names are "
                 + VerifiedOp.allCases.map(\.rawValue).joined(separator: ", "))
+            return 2
+        }
+
+        do {
+            try BackendSelection.validateEnvironment()
+        } catch {
+            printError("cyclegan verify: \(error)")
             return 2
         }
 

@@ -37,10 +37,11 @@ final class OpenCLErrorTests: XCTestCase {
         let tensor = try backend.makeTensor(TensorShape([4]))
 
         XCTAssertThrowsError(try backend.fill(tensor, with: 1)) { error in
-            guard case ComputeError.buildFailed(let program, _, _) = error else {
+            guard case ComputeError.buildFailed(let program, _, let log) = error else {
                 return XCTFail("expected buildFailed, got \(error)")
             }
-            XCTAssertEqual(program, "elementwise.cl")
+            XCTAssertEqual(program, folder.appendingPathComponent("elementwise.cl").path)
+            XCTAssertFalse(log.contains("tempfile"), "the log shows a temporary file: \(log)")
         }
     }
 
@@ -130,4 +131,70 @@ func copyOfKernels() throws -> URL {
         .appendingPathComponent("cyclegan-kernels-\(UUID().uuidString)")
     try FileManager.default.copyItem(at: packageKernelsDirectory, to: folder)
     return folder
+}
+
+/// Environment variables and device choices that are wrong are reported once, up front, with
+/// the value and the fix.
+final class BackendEnvironmentTests: XCTestCase {
+    override func tearDown() {
+        unsetenv(OpenCLBackend.KernelVariantPolicy.environmentVariable)
+        unsetenv(KernelSource.environmentVariable)
+    }
+
+    func testMistypedKernelVariantIsRejected() {
+        setenv(OpenCLBackend.KernelVariantPolicy.environmentVariable, "fastets", 1)
+        XCTAssertThrowsError(try BackendSelection.make(kind: .auto, deviceIndex: nil)) { error in
+            guard case ComputeError.invalidEnvironment(_, let value, _) = error else {
+                return XCTFail("expected invalidEnvironment, got \(error)")
+            }
+            XCTAssertEqual(value, "fastets")
+            XCTAssertTrue("\(error)".contains("'baseline' or 'fastest'"), "\(error)")
+        }
+    }
+
+    func testMissingKernelsFolderIsReportedOnce() {
+        setenv(KernelSource.environmentVariable, "/nonexistent/kernels", 1)
+        XCTAssertThrowsError(try BackendSelection.validateEnvironment()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("/nonexistent/kernels"), text)
+            XCTAssertTrue(text.contains("no such folder"), text)
+            XCTAssertFalse(text.contains("could not be completed"), text)
+            XCTAssertFalse(text.contains(".."), text)
+        }
+        XCTAssertThrowsError(try OpenCLBackend(options: .init())) { error in
+            guard case ComputeError.invalidEnvironment = error else {
+                // Without any OpenCL device the device check fails first.
+                if case ComputeError.noDevice = error { return }
+                return XCTFail("expected invalidEnvironment, got \(error)")
+            }
+        }
+    }
+
+    func testDeviceWithoutAnyDeviceSuggestsDroppingIt() {
+        XCTAssertThrowsError(try BackendSelection.plan(kind: .auto, deviceIndex: 0,
+                                                       devices: [])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("no OpenCL device was found"), text)
+            XCTAssertTrue(text.contains("drop --device (or use --backend cpu)"), text)
+            XCTAssertFalse(text.contains("does not exist"), text)
+        }
+    }
+
+    func testDeviceIndexOutOfRangeListsValidIndices() throws {
+        let devices = (try? OpenCLDeviceInfo.all()) ?? []
+        guard !devices.isEmpty else { throw XCTSkip("no OpenCL device to index") }
+        XCTAssertThrowsError(try BackendSelection.plan(kind: .opencl,
+                                                       deviceIndex: devices.count,
+                                                       devices: devices)) { error in
+            XCTAssertTrue("\(error)".contains("valid indices: 0 to \(devices.count - 1)"),
+                          "\(error)")
+        }
+    }
+
+    func testBuildLogNamesRealSourceFile() {
+        let log = "/root/.cache/pocl/kcache/tempfile_AbC123.cl:70:1: error: expected '}'"
+        let named = OpenCLRuntime.namingSource(log,
+                                               name: "/k/conv2d.cl (from CYCLEGAN_KERNELS_DIR)")
+        XCTAssertEqual(named, "/k/conv2d.cl:70:1: error: expected '}'")
+    }
 }

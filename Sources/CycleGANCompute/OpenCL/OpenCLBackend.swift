@@ -120,8 +120,8 @@ public final class OpenCLBackend: ComputeBackend {
                 throw ComputeError.noDevice(
                     devices.isEmpty
                         ? "OpenCL device \(index) does not exist: no OpenCL device was found"
-                        : "OpenCL device \(index) does not exist; valid indices are "
-                            + "0...\(devices.count - 1) (run 'cyclegan devices' to list them)")
+                        : "OpenCL device \(index) does not exist; valid indices: 0 to "
+                            + "\(devices.count - 1) (run 'cyclegan devices' to list them)")
             }
             return devices[index]
         }

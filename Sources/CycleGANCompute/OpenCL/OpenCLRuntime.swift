@@ -28,6 +28,9 @@ final class OpenCLRuntime {
     private var kernels: [String: cl_kernel] = [:]
 
     init(device: OpenCLDeviceInfo, kernelsDirectory: URL?, profiling: Bool) throws {
+        if kernelsDirectory == nil {
+            try KernelSource.validateOverride()
+        }
         self.device = device
         self.kernelsDirectory = kernelsDirectory
 
@@ -99,7 +102,8 @@ final class OpenCLRuntime {
         if let program = programs[key] {
             return program
         }
-        let program = try buildProgram(source: try source(of: file), name: file, options: options)
+        let program = try buildProgram(source: try source(of: file), name: location(of: file),
+                                       options: options)
         programs[key] = program
         return program
     }
@@ -113,11 +117,18 @@ final class OpenCLRuntime {
             return try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw ComputeError.kernelSource(
-                "cannot read kernel file \(url.path): \(error.localizedDescription)")
+                "cannot read kernel file \(url.path): \(FileErrorReason.text(for: error))")
         }
     }
 
-    /// Compiles `source` for the device. A compile error throws `buildFailed` with the log.
+    /// Returns where `file` is read from, for build errors.
+    private func location(of file: String) -> String {
+        guard let kernelsDirectory else { return KernelSource.location(of: file) }
+        return kernelsDirectory.appendingPathComponent(file).path
+    }
+
+    /// Compiles `source` for the device. A compile error throws `buildFailed` with the log, in
+    /// which `name` replaces the temporary file names some compilers report.
     func buildProgram(source: String, name: String, options: String) throws -> cl_program {
         var status: cl_int = CL_SUCCESS
         let created = source.withCString { text -> cl_program? in
@@ -132,7 +143,7 @@ final class OpenCLRuntime {
         var deviceID: cl_device_id? = device.deviceID
         status = clBuildProgram(program, 1, &deviceID, options, nil, nil)
         if status == CL_BUILD_PROGRAM_FAILURE {
-            let log = buildLog(of: program)
+            let log = Self.namingSource(buildLog(of: program), name: name)
             clReleaseProgram(program)
             throw ComputeError.buildFailed(program: name, options: options, log: log)
         }
@@ -141,6 +152,20 @@ final class OpenCLRuntime {
         }
         try OpenCLStatus.check(status, "clBuildProgram", detail: "\(name) with '\(options)'")
         return program
+    }
+
+    /// `log` with each temporary source path replaced by `name`. PoCL compiles a copy such as
+    /// `~/.cache/pocl/kcache/tempfile_Ab12Cd.cl`, and clang prints `<source>` or
+    /// `input.cl`, where the reader needs the real file.
+    static func namingSource(_ log: String, name: String) -> String {
+        let fileName = name.components(separatedBy: " (").first ?? name
+        let patterns = [#"(/[^\s:]*/)?tempfile[^\s:/]*\.cl"#, #"<source>"#]
+        var result = log
+        for pattern in patterns {
+            result = result.replacingOccurrences(of: pattern, with: fileName,
+                                                 options: .regularExpression)
+        }
+        return result
     }
 
     private func buildLog(of program: cl_program) -> String {

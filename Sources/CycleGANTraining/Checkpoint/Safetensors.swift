@@ -29,8 +29,8 @@ public enum SafetensorsError: Error, CustomStringConvertible {
             return "tensor '\(tensor)' has \(count) values but its shape \(shape) needs "
                 + "\(shape.count)"
         case let .writeFailed(path, call, code):
-            return "writing \(path) failed in \(call): \(String(cString: strerror(code))) "
-                + "(errno \(code)). Check that the folder exists, is writable and has free space."
+            return "writing \(path) failed in \(call): \(FileErrorReason.text(errno: code)). "
+                + "Check that the folder exists, is writable and has free space."
         }
     }
 }
@@ -73,7 +73,7 @@ public struct SafetensorsFile: Equatable {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
             throw SafetensorsError.invalidFile(
-                path: url.path, reason: "cannot read it (\(error.localizedDescription))")
+                path: url.path, reason: "cannot read it (\(FileErrorReason.text(for: error)))")
         }
         return try decode(data, path: url.path)
     }

@@ -1,3 +1,4 @@
+import CycleGANCompute
 import Foundation
 
 #if canImport(Glibc)
@@ -6,14 +7,44 @@ import Glibc
 import Darwin
 #endif
 
-/// A file-system call of the run's output code that failed, with the path and the errno text.
+/// A file-system call of the run's output code that failed, with the path and the reason in
+/// plain words.
 public struct FileOperationError: Error, CustomStringConvertible {
     public var operation: String
     public var path: String
-    public var code: Int32
+    public var reason: String
+
+    /// A failed system call; `code` is its errno.
+    public init(operation: String, path: String, code: Int32) {
+        self.init(operation: operation, path: path, reason: FileErrorReason.text(errno: code))
+    }
+
+    /// A failed Foundation call; the reason comes from the POSIX or Cocoa code inside `error`.
+    public init(operation: String, path: String, error: Error) {
+        self.init(operation: operation, path: path, reason: FileErrorReason.text(for: error))
+    }
+
+    public init(operation: String, path: String, reason: String) {
+        self.operation = operation
+        self.path = path
+        self.reason = reason
+    }
 
     public var description: String {
-        "\(operation) failed for \(path): \(String(cString: strerror(code))) (errno \(code))"
+        "cannot \(operation) \(path): \(reason)"
+    }
+
+    /// Runs `body`, turning any error it throws other than `FileOperationError` into one for
+    /// `operation` on `url`.
+    static func wrapping<Result>(_ operation: String, _ url: URL,
+                                 _ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as FileOperationError {
+            throw error
+        } catch {
+            throw FileOperationError(operation: operation, path: url.path, error: error)
+        }
     }
 }
 
@@ -26,7 +57,7 @@ enum AtomicFile {
         let temporary = temporaryURL(beside: url)
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw FileOperationError(operation: "open", path: temporary.path, code: errno)
+            throw FileOperationError(operation: "write", path: url.path, code: errno)
         }
         do {
             try data.withUnsafeBytes { bytes in
@@ -36,14 +67,14 @@ enum AtomicFile {
                                              bytes.count - written)
                     if result < 0, errno == EINTR { continue }
                     guard result > 0 else {
-                        throw FileOperationError(operation: "write", path: temporary.path,
+                        throw FileOperationError(operation: "write", path: url.path,
                                                  code: errno)
                     }
                     written += result
                 }
             }
             guard fsync(descriptor) == 0 else {
-                throw FileOperationError(operation: "fsync", path: temporary.path, code: errno)
+                throw FileOperationError(operation: "write", path: url.path, code: errno)
             }
         } catch {
             close(descriptor)
@@ -58,8 +89,8 @@ enum AtomicFile {
     /// Renames `source` over `destination` in one step (rename(2)).
     static func rename(_ source: URL, to destination: URL) throws {
         guard systemRename(source.path, destination.path) == 0 else {
-            throw FileOperationError(operation: "rename to \(destination.path)", path: source.path,
-                                     code: errno)
+            throw FileOperationError(operation: "rename \(source.path) to",
+                                     path: destination.path, code: errno)
         }
     }
 
@@ -71,7 +102,7 @@ enum AtomicFile {
         }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else {
-            throw FileOperationError(operation: "fsync", path: url.path, code: errno)
+            throw FileOperationError(operation: "flush", path: url.path, code: errno)
         }
     }
 
@@ -79,11 +110,11 @@ enum AtomicFile {
     static func syncDirectory(_ url: URL) throws {
         let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw FileOperationError(operation: "open folder", path: url.path, code: errno)
+            throw FileOperationError(operation: "open the folder", path: url.path, code: errno)
         }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else {
-            throw FileOperationError(operation: "fsync folder", path: url.path, code: errno)
+            throw FileOperationError(operation: "flush the folder", path: url.path, code: errno)
         }
     }
 

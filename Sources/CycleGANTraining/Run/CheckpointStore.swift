@@ -76,11 +76,13 @@ public final class CheckpointStore {
     @discardableResult
     public func save(model: TrainableModel, run: RunState) throws -> URL {
         let fileManager = FileManager.default
-        try fileManager.createDirectory(at: setsDirectory, withIntermediateDirectories: true)
         let name = String(format: "iter_%09d_", run.position.totalIterations)
             + UUID().uuidString.prefix(8).lowercased()
         let set = setsDirectory.appendingPathComponent(name)
-        try fileManager.createDirectory(at: set, withIntermediateDirectories: false)
+        try FileOperationError.wrapping("create the folder", set) {
+            try fileManager.createDirectory(at: setsDirectory, withIntermediateDirectories: true)
+            try fileManager.createDirectory(at: set, withIntermediateDirectories: false)
+        }
         try faultInjection?(.setCreated)
 
         let networkMetadata = [
@@ -95,7 +97,10 @@ public final class CheckpointStore {
         try state.write(to: set.appendingPathComponent(Self.stateFileName))
         try faultInjection?(.stateWritten)
 
-        for file in try fileManager.contentsOfDirectory(atPath: set.path) {
+        let files = try FileOperationError.wrapping("list the folder", set) {
+            try fileManager.contentsOfDirectory(atPath: set.path)
+        }
+        for file in files {
             try AtomicFile.syncFile(set.appendingPathComponent(file))
         }
         try AtomicFile.syncDirectory(set)
@@ -126,14 +131,21 @@ public final class CheckpointStore {
         let fileManager = FileManager.default
         let committed = try committedSet()?.lastPathComponent
         if fileManager.fileExists(atPath: setsDirectory.path) {
-            for name in try fileManager.contentsOfDirectory(atPath: setsDirectory.path)
-            where name != committed {
-                try fileManager.removeItem(at: setsDirectory.appendingPathComponent(name))
+            let sets = try FileOperationError.wrapping("list the folder", setsDirectory) {
+                try fileManager.contentsOfDirectory(atPath: setsDirectory.path)
+            }
+            for name in sets where name != committed {
+                let set = setsDirectory.appendingPathComponent(name)
+                try FileOperationError.wrapping("delete", set) {
+                    try fileManager.removeItem(at: set)
+                }
             }
         }
         let leftoverPrefix = "." + Self.pointerName + ".tmp-"
-        for name in try fileManager.contentsOfDirectory(atPath: directory.path)
-        where name.hasPrefix(leftoverPrefix) {
+        let entries = try FileOperationError.wrapping("list the folder", directory) {
+            try fileManager.contentsOfDirectory(atPath: directory.path)
+        }
+        for name in entries where name.hasPrefix(leftoverPrefix) {
             unlink(directory.appendingPathComponent(name).path)
         }
     }
@@ -158,7 +170,8 @@ public final class CheckpointStore {
 
     private func makeLink(at url: URL, to target: String) throws {
         guard symlink(target, url.path) == 0 else {
-            throw FileOperationError(operation: "symlink to \(target)", path: url.path, code: errno)
+            throw FileOperationError(operation: "create the link to \(target) at",
+                                     path: url.path, code: errno)
         }
     }
 

@@ -112,15 +112,20 @@ public final class LossLog {
         if !FileManager.default.fileExists(atPath: textURL.path) {
             try AtomicFile.write(Data(), to: textURL)
         }
-        text = try FileHandle(forWritingTo: textURL)
-        csv = try FileHandle(forWritingTo: csvURL)
-        try text.seekToEnd()
-        try csv.seekToEnd()
+        let (textURL, csvURL) = (self.textURL, self.csvURL)
+        text = try FileOperationError.wrapping("open", textURL) {
+            try FileHandle(forWritingTo: textURL)
+        }
+        csv = try FileOperationError.wrapping("open", csvURL) {
+            try FileHandle(forWritingTo: csvURL)
+        }
+        try FileOperationError.wrapping("open", textURL) { try text.seekToEnd() }
+        try FileOperationError.wrapping("open", csvURL) { try csv.seekToEnd() }
 
         let stamp = ISO8601DateFormatter().string(from: startDate)
         let resumed = resumeTotal.map { ", resumed after iteration \($0)" } ?? ""
-        try text.write(contentsOf: Data(
-            "================ Training Loss (\(stamp)\(resumed)) ================\n".utf8))
+        try write("================ Training Loss (\(stamp)\(resumed)) ================\n",
+                  to: text, url: textURL)
     }
 
     deinit {
@@ -130,26 +135,34 @@ public final class LossLog {
 
     /// Appends `record` to both files.
     public func append(_ record: LossRecord) throws {
-        try text.write(contentsOf: Data((record.logLine + "\n").utf8))
+        try write(record.logLine + "\n", to: text, url: textURL)
         if !csvHasHeader {
-            try csv.write(contentsOf: Data(
-                (LossRecord.csvHeader(lossNames: record.lossNames) + "\n").utf8))
+            try write(LossRecord.csvHeader(lossNames: record.lossNames) + "\n", to: csv,
+                      url: csvURL)
             csvHasHeader = true
         }
-        try csv.write(contentsOf: Data((record.csvRow + "\n").utf8))
+        try write(record.csvRow + "\n", to: csv, url: csvURL)
         records.append(record)
     }
 
     /// Appends a free-form note, such as why the run stopped, to loss_log.txt.
     public func appendNote(_ note: String) throws {
-        try text.write(contentsOf: Data((note + "\n").utf8))
+        try write(note + "\n", to: text, url: textURL)
+    }
+
+    private func write(_ line: String, to handle: FileHandle, url: URL) throws {
+        try FileOperationError.wrapping("write", url) {
+            try handle.write(contentsOf: Data(line.utf8))
+        }
     }
 
     /// Reads the records of a loss_log.csv, skipping malformed rows; empty when the file does
     /// not exist.
     static func readCSV(_ url: URL) throws -> [LossRecord] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        let contents = try String(contentsOf: url, encoding: .utf8)
+        let contents = try FileOperationError.wrapping("read", url) {
+            try String(contentsOf: url, encoding: .utf8)
+        }
         let lines = contents.split(separator: "\n").map(String.init)
         guard let headerLine = lines.first else { return [] }
         let header = headerLine.split(separator: ",").map(String.init)

@@ -24,6 +24,7 @@ enum RunData {
         configuration.batchSize = options.batchSize
         configuration.seed = options.seed
         configuration.skipBadImages = options.skipBadImages
+        configuration.minimumImageSize = TrainOptionLimits.minimumCropSize
         return configuration
     }
 
@@ -40,17 +41,83 @@ enum RunData {
                 configuration: configuration)
         }
 
-        let dataset = try UnalignedDataset(configuration: configuration, progress: nil)
+        let dataset: UnalignedDataset
+        do {
+            dataset = try UnalignedDataset(configuration: configuration, progress: nil)
+        } catch let error as DatasetError {
+            throw TrainDataError(error)
+        }
         console.line("data: A \(options.dataFolder(.a) ?? "") (\(dataset.pathsA.count) images), "
             + "B \(options.dataFolder(.b) ?? "") (\(dataset.pathsB.count) images)")
         if !dataset.badFiles.isEmpty {
-            console.warning("warning: skipping \(dataset.badFiles.count) files that failed to "
-                + "decode (--skip-bad-images):")
+            let count = dataset.badFiles.count
+            console.warning("warning: skipping \(count) \(count == 1 ? "file" : "files") that "
+                + "cannot be used (--skip-bad-images):")
             for file in dataset.badFiles {
                 console.warning("  \(file)")
             }
         }
         return dataset
+    }
+}
+
+/// A dataset that cannot be used, worded with the option names of `cyclegan train`.
+public struct TrainDataError: Error, CustomStringConvertible {
+    public let description: String
+    /// Whether options are at fault (a missing or empty folder, images that only a different
+    /// --preprocess would accept) rather than the image files themselves.
+    public let isUsageError: Bool
+
+    init(_ error: DatasetError) {
+        let layout = "Expected --dataroot set to a folder containing trainA/ and trainB/, or "
+            + "--dir-a and --dir-b set to two folders of .png, .jpg or .jpeg images."
+        switch error {
+        case .invalidConfiguration:
+            description = "\(error)"
+            isUsageError = true
+        case let .missingFolder(domain, path):
+            description = "the folder of domain \(domain) was not found: \(path). " + layout
+            isUsageError = true
+        case let .emptyFolder(domain, path):
+            description = "the folder of domain \(domain) contains no .png, .jpg or .jpeg "
+                + "images: \(path). " + layout
+            isUsageError = true
+        case let .badImages(files, scannedCount):
+            let sizeProblems = files.filter { $0.problem != .undecodable }
+            let noun = scannedCount == 1 ? "image" : "images"
+            description = "\(files.count) of \(scannedCount) \(noun) cannot be used; fix or "
+                + "remove them, or pass --skip-bad-images to train without them:\n"
+                + Self.list(files) + Self.sizeHints(files)
+            isUsageError = sizeProblems.count == files.count
+        case let .noUsableImages(domain, path, files):
+            description = "none of the \(files.count) images of domain \(domain) in \(path) "
+                + "can be used:\n" + Self.list(files) + Self.sizeHints(files)
+            isUsageError = false
+        }
+    }
+
+    private static func list(_ files: [ImageDecodingError]) -> String {
+        files.map { "  \($0.path): \($0.reason)" }.joined(separator: "\n")
+    }
+
+    /// The fix for images that decoded but are too small, when there are any.
+    private static func sizeHints(_ files: [ImageDecodingError]) -> String {
+        var hints: [String] = []
+        if files.contains(where: {
+            if case .smallerThanCrop = $0.problem { return true }
+            return false
+        }) {
+            hints.append("For images smaller than the crop, use --preprocess resize_and_crop (or "
+                + "scale_width_and_crop), or a larger image.")
+        }
+        if files.contains(where: {
+            if case .smallerThanMinimum = $0.problem { return true }
+            return false
+        }) {
+            hints.append("The networks need images of at least \(TrainOptionLimits.minimumCropSize)"
+                + " pixels a side; use --preprocess resize_and_crop, or larger images.")
+        }
+        return hints.isEmpty ? "" : "\n" + hints.joined(separator: "\n")
     }
 }
 

@@ -122,9 +122,13 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case let .corrupt(url, detail):
             return "checkpoint \(url.path) cannot be used: \(detail)"
         case let .optionMismatch(option, saved, given):
-            return "cannot continue: the checkpoint was trained with --\(option) \(saved) but this "
-                + "run has --\(option) \(given); this option changes the data order, the "
-                + "networks or the schedule, so pass --\(option) \(saved) to resume"
+            // "none" is how options.txt shows an option that was not given.
+            let savedText = saved == "none" ? "without --\(option)" : "with --\(option) \(saved)"
+            let givenText = given == "none" ? "has no --\(option)" : "has --\(option) \(given)"
+            let fix = saved == "none" ? "omit --\(option)" : "pass --\(option) \(saved)"
+            return "cannot continue: the checkpoint was trained \(savedText) but this run "
+                + "\(givenText); this option changes the data order, the networks or the "
+                + "schedule, so \(fix) to resume"
         case let .datasetChanged(saved, now):
             return "cannot continue: the checkpoint's dataset gave \(saved) iterations per epoch "
                 + "but the images found now give \(now); restore the image folders as they were, "

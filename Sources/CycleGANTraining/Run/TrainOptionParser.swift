@@ -24,8 +24,15 @@ public enum TrainOptionError: Error, Equatable, CustomStringConvertible {
         case let .invalidValue(option, value, accepted):
             return "invalid value '\(value)' for --\(option): expected \(accepted)"
         case let .unexpectedArgument(argument):
-            return "unexpected argument '\(argument)': options start with '--' "
-                + "(for example --dataroot \(argument))"
+            guard argument.hasPrefix("-") else {
+                return "unexpected argument '\(argument)': options start with '--' "
+                    + "(for example --dataroot \(argument))"
+            }
+            let name = String(argument.drop { $0 == "-" })
+            let suggestion = name.count >= 3 ? closestOption(to: name) : nil
+            let hint = suggestion.map { "; did you mean --\($0)?" }
+                ?? ", as in --dataroot PATH. Run 'cyclegan train --help' for the list."
+            return "unexpected argument '\(argument)': options start with two dashes\(hint)"
         case let .conflict(message):
             return message
         case let .missingFolder(option, path, detail):
@@ -122,6 +129,11 @@ extension TrainOptions {
                     + "scale_width_and_crop")
         }
         let lastEpoch = nEpochs + nEpochsDecay
+        if lastEpoch < 1 {
+            throw TrainOptionError.conflict(
+                "invalid values for --n-epochs (\(nEpochs)) and --n-epochs-decay "
+                    + "(\(nEpochsDecay)): --n-epochs + --n-epochs-decay must be at least 1")
+        }
         if epochCount > lastEpoch {
             throw TrainOptionError.conflict(
                 "invalid value '\(epochCount)' for --epoch-count: the run trains epochs "

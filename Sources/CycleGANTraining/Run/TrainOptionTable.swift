@@ -62,7 +62,7 @@ private let runOptions: [TrainOptionSpec] = [
     text("checkpoints-dir", "PATH", "folder holding one subfolder per experiment",
          \.checkpointsDir),
     choice("backend", "KIND", "compute backend; auto tries an OpenCL GPU, then any OpenCL "
-            + "device, then the CPU", \.backend),
+            + "device, then the built-in CPU backend", \.backend),
     TrainOptionSpec(
         name: "device", valueName: "INDEX",
         help: "index of the OpenCL device to use, in the order the backend lists them "
@@ -98,7 +98,8 @@ private let runOptions: [TrainOptionSpec] = [
     integer("display-freq", "ITERATIONS", "iterations between sample sheets in web/",
             \.displayFreq, 1...Int(Int32.max)),
     integer("save-latest-freq", "ITERATIONS", "iterations between saves of the latest "
-                + "checkpoint", \.saveLatestFreq, 1...Int(Int32.max)),
+                + "checkpoint; it is also saved at the end of every epoch", \.saveLatestFreq,
+            1...Int(Int32.max)),
     integer("save-epoch-freq", "EPOCHS", "epochs between <epoch>_net_* snapshots",
             \.saveEpochFreq, 1...Int(Int32.max)),
 ]
@@ -217,11 +218,8 @@ private func real(_ name: String, _ valueName: String, _ help: String,
                   above lowerExclusive: Float? = nil, atLeast lowerInclusive: Float? = nil,
                   below upperExclusive: Float? = nil, atMost upperInclusive: Float? = nil)
     -> TrainOptionSpec {
-    let lower = lowerExclusive.map { "greater than \($0)" }
-        ?? lowerInclusive.map { "from \($0)" } ?? ""
-    let upper = upperExclusive.map { "less than \($0)" }
-        ?? upperInclusive.map { "at most \($0)" } ?? ""
-    let accepted = "a number " + [lower, upper].filter { !$0.isEmpty }.joined(separator: " and ")
+    let accepted = rangeText(above: lowerExclusive, atLeast: lowerInclusive,
+                             below: upperExclusive, atMost: upperInclusive)
     return TrainOptionSpec(
         name: name, valueName: valueName, help: help,
         apply: { options, value in
@@ -236,6 +234,27 @@ private func real(_ name: String, _ valueName: String, _ help: String,
             options[keyPath: keyPath] = number
         },
         describe: { String($0[keyPath: keyPath]) })
+}
+
+/// Returns the accepted range in words, such as "a number from 0.0 up to but not including 1.0".
+func rangeText(above lowerExclusive: Float?, atLeast lowerInclusive: Float?,
+               below upperExclusive: Float?, atMost upperInclusive: Float?) -> String {
+    switch (lowerExclusive ?? lowerInclusive, upperExclusive ?? upperInclusive) {
+    case let (lower?, upper?) where lowerExclusive != nil:
+        let end = upperExclusive != nil ? "less than \(upper)" : "at most \(upper)"
+        return "a number greater than \(lower) and " + end
+    case let (lower?, upper?):
+        let end = upperExclusive != nil ? "up to but not including \(upper)" : "to \(upper)"
+        return "a number from \(lower) " + end
+    case let (lower?, nil):
+        return lowerExclusive != nil
+            ? "a number greater than \(lower)" : "a number of at least \(lower)"
+    case let (nil, upper?):
+        return upperExclusive != nil
+            ? "a number less than \(upper)" : "a number of at most \(upper)"
+    case (nil, nil):
+        return "a finite number"
+    }
 }
 
 private func choice<Value: RawRepresentable & CaseIterable>(

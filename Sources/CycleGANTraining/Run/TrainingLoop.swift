@@ -12,19 +12,11 @@ extension TrainingRun {
             preconditionFailure("train(from:) runs after run() has set up the experiment")
         }
         let iterationsPerEpoch = dataset.iterationsPerEpoch
-        var position = start
-        if position.epochIteration >= iterationsPerEpoch {
-            position = RunPosition(epoch: position.epoch + 1, epochIteration: 0,
-                                   totalIterations: position.totalIterations)
-        }
-        if let reason = stopReason(at: position) {
-            console.line("nothing to train: \(reason.message)")
-            return reason.outcome(position)
-        }
-        guard position.epoch <= lastEpoch else {
-            console.line("nothing to train: the checkpoint has finished every epoch through "
-                + "\(lastEpoch); raise --n-epochs or --n-epochs-decay to train longer")
-            return .finished(position)
+        var position = nextPosition(after: start, iterationsPerEpoch: iterationsPerEpoch)
+        if let nothing = nothingToTrain(from: start,
+                                                   iterationsPerEpoch: iterationsPerEpoch) {
+            console.line("nothing to train: " + nothing.message)
+            return nothing.outcome
         }
 
         let schedule = LearningRateSchedule(options: options)
@@ -56,8 +48,10 @@ extension TrainingRun {
                 progress.add(seconds: Date().timeIntervalSince(waitStart))
 
                 try checkFinite(losses, at: position, log: lossLog)
-                try report(losses, at: position, interval: &interval, progress: progress,
-                           iterationsPerEpoch: iterationsPerEpoch, log: lossLog)
+                try savingOnFailure(at: position) {
+                    try report(losses, at: position, interval: &interval, progress: progress,
+                               iterationsPerEpoch: iterationsPerEpoch, log: lossLog)
+                }
                 // The last iteration of an epoch saves once, after the epoch-end snapshot.
                 let atEpochEnd = position.epochIteration >= iterationsPerEpoch
                 if position.totalIterations % options.saveLatestFreq == 0, !atEpochEnd {
@@ -76,8 +70,10 @@ extension TrainingRun {
                     + ".safetensors")
             }
             try saveCheckpoint(at: position)
-            console.line("end of epoch \(epoch)/\(lastEpoch): \(position.epochIteration) "
-                + "iterations in " + duration(progress.elapsed))
+            let resumedNote = progress.iterations < position.epochIteration
+                ? " (resumed at iteration \(position.epochIteration - progress.iterations))" : ""
+            console.line("end of epoch \(epoch)/\(lastEpoch): \(progress.iterations) "
+                + "iterations in " + duration(progress.elapsed) + resumedNote)
             if let reason = stopReason(at: position) {
                 return try stop(reason, at: position)
             }
@@ -85,6 +81,29 @@ extension TrainingRun {
         try lossLog.appendNote("finished all epochs at \(position)")
         console.line("finished training at \(position); outputs are in \(directory.path)")
         return .finished(position)
+    }
+
+    /// The position training continues from: the start of the next epoch when `start` ends
+    /// an epoch.
+    private func nextPosition(after start: RunPosition, iterationsPerEpoch: Int) -> RunPosition {
+        guard start.epochIteration >= iterationsPerEpoch else { return start }
+        return RunPosition(epoch: start.epoch + 1, epochIteration: 0,
+                           totalIterations: start.totalIterations)
+    }
+
+    /// Why a run starting at `start` has nothing to train, with its outcome, or nil when it has
+    /// iterations to run.
+    func nothingToTrain(from start: RunPosition,
+                        iterationsPerEpoch: Int) -> (message: String, outcome: RunOutcome)? {
+        let position = nextPosition(after: start, iterationsPerEpoch: iterationsPerEpoch)
+        if let reason = stopReason(at: position) {
+            return (reason.message, reason.outcome(position))
+        }
+        guard position.epoch <= lastEpoch else {
+            return ("the checkpoint has finished every epoch through \(lastEpoch); raise "
+                + "--n-epochs or --n-epochs-decay to train longer", .finished(position))
+        }
+        return nil
     }
 
     /// Returns the reason to stop at `position`, or nil to go on.
@@ -143,13 +162,59 @@ extension TrainingRun {
                 terminalWidth: terminalColumns() - 1)
             console.progress(line.text)
         }
-        if position.totalIterations % options.displayFreq == 0, let model {
-            try FileManager.default.createDirectory(at: webPage.imagesDirectory,
-                                                    withIntermediateDirectories: true)
-            let url = webPage.imagesDirectory.appendingPathComponent(
-                WebPage.sheetName(for: position))
+        if position.totalIterations % options.displayFreq == 0 {
+            try writeSampleSheet(at: position, records: log.records)
+        }
+    }
+
+    /// Writes the sample sheet and rewrites web/index.html. A failure of either is reported
+    /// once per kind and reason and does not stop training, because both are previews.
+    private func writeSampleSheet(at position: RunPosition, records: [LossRecord]) throws {
+        guard let model else { return }
+        let url = webPage.imagesDirectory.appendingPathComponent(WebPage.sheetName(for: position))
+        do {
+            try FileOperationError.wrapping("create the folder", webPage.imagesDirectory) {
+                try FileManager.default.createDirectory(at: webPage.imagesDirectory,
+                                                        withIntermediateDirectories: true)
+            }
             try SampleSheets.write(model: model, to: url)
-            try webPage.writeIndex(records: log.records)
+        } catch let error as ComputeError {
+            throw error
+        } catch {
+            warnOnce(kind: "sample sheet", error: error)
+            return
+        }
+        do {
+            try webPage.writeIndex(records: records)
+        } catch {
+            warnOnce(kind: "web page", error: error)
+        }
+    }
+
+    /// Prints a warning that `kind` of output failed, once for each kind and message.
+    private func warnOnce(kind: String, error: Error) {
+        let message = "\(error)"
+        guard warnedOutputFailures.insert(kind + "|" + message).inserted else { return }
+        console.warning("warning: \(message). Training goes on without this \(kind); this "
+            + "warning is not repeated for the same failure.")
+    }
+
+    /// Runs `body`; when it throws, saves a checkpoint at `position` (if none was saved there)
+    /// before rethrowing, so a failing loss log does not lose the iterations since the last
+    /// save. A failure of that save is printed and the first error rethrown.
+    private func savingOnFailure(at position: RunPosition, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            if lastCheckpoint != position {
+                do {
+                    try saveCheckpoint(at: position)
+                } catch let saveError {
+                    console.warning("warning: saving a checkpoint after the error failed too: "
+                        + "\(saveError)")
+                }
+            }
+            throw error
         }
     }
 

@@ -27,6 +27,11 @@ public enum TrainingRunError: Error, CustomStringConvertible {
     /// A loss became NaN or infinite; nothing after `lastCheckpoint` was saved.
     case nonFiniteLoss(name: String, value: Float, position: RunPosition,
                        lastCheckpoint: RunPosition?, directory: URL)
+    /// The experiment folder cannot be created or written; `action` is "create" or "write to".
+    case experimentFolder(directory: URL, action: String, reason: String)
+    /// A file of the committed checkpoint is missing or damaged. `snapshotEpochs` lists the
+    /// epochs with `<epoch>_net_*` snapshots in the folder.
+    case damagedCheckpoint(detail: String, directory: URL, snapshotEpochs: [Int])
 
     public var description: String {
         switch self {
@@ -42,6 +47,20 @@ public enum TrainingRunError: Error, CustomStringConvertible {
                 ?? "No checkpoint was saved before it."
             return "training stopped: loss \(name) is \(value) at \(position). "
                 + "This state was not saved. " + keptMessage
+        case let .experimentFolder(directory, action, reason):
+            return "cannot \(action) the experiment folder \(directory.path): \(reason); choose "
+                + "another --checkpoints-dir or --name"
+        case let .damagedCheckpoint(detail, directory, snapshotEpochs):
+            var text = "\(detail)\nThe checkpoint file is damaged or missing: restore it from a "
+                + "backup, or start a new run with another --name."
+            if !snapshotEpochs.isEmpty {
+                let epochs = snapshotEpochs.map(String.init).joined(separator: ", ")
+                text += " \(directory.path) also holds the network snapshots of epoch "
+                    + "\(epochs) (<epoch>_net_*.safetensors). They hold weights only, without "
+                    + "optimizer state, so training cannot resume from them, but they are intact "
+                    + "copies of the networks."
+            }
+            return text
         }
     }
 }
@@ -75,6 +94,8 @@ public final class TrainingRun {
     var webPage: WebPage
     /// Position of the last committed checkpoint of this experiment.
     var lastCheckpoint: RunPosition?
+    /// Sample-sheet and web-page failures already reported, by kind and message.
+    var warnedOutputFailures = Set<String>()
 
     public init(options: TrainOptions, backend: ComputeBackend,
                 console: RunConsole = StandardConsole(), stopRequest: StopRequest = StopRequest(),
@@ -102,12 +123,16 @@ public final class TrainingRun {
     /// Trains until the last epoch, --max-iterations or a stop request. Takes the experiment
     /// folder's lock for the whole run.
     public func run() throws -> RunOutcome {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Checked before creating anything, so a mistyped --name leaves no empty folder.
+        if options.continueTrain, !FileManager.default.fileExists(atPath: directory.path) {
+            throw TrainingRunError.noCheckpoint(directory: directory)
+        }
+        try ExperimentFolder.prepare(directory)
         let lock = try RunLock(url: directory.appendingPathComponent("train.lock"))
         defer { lock.release() }
         store.faultInjection = hooks.checkpointFault
 
-        let saved = try store.loadState()
+        let saved = try damageReported { try store.loadState() }
         if options.continueTrain, saved == nil {
             throw TrainingRunError.noCheckpoint(directory: directory)
         }
@@ -132,18 +157,56 @@ public final class TrainingRun {
         if let saved {
             try saved.run.checkResumable(with: options,
                                          iterationsPerEpoch: dataset.iterationsPerEpoch)
-            try model.loadNetworks(from: saved.set, prefix: CheckpointStore.networkPrefix)
-            try model.restoreTrainingState(saved.state)
+            try damageReported {
+                try model.loadNetworks(from: saved.set, prefix: CheckpointStore.networkPrefix)
+                try model.restoreTrainingState(saved.state)
+            }
             try store.removeUncommittedSets()
             try store.updateUserLinks()
             try webPage.removeSheets(after: saved.run.position.totalIterations)
             start = saved.run.position
             lastCheckpoint = start
             console.line("resuming from the checkpoint at \(start)")
+            if let nothing = nothingToTrain(from: start,
+                                                       iterationsPerEpoch:
+                                                           dataset.iterationsPerEpoch) {
+                console.line("nothing to train: " + nothing.message)
+                return nothing.outcome
+            }
         }
         lossLog = try LossLog(directory: directory,
                               resumingAfter: saved?.run.position.totalIterations)
         return try train(from: start)
+    }
+
+    /// Whether a committed checkpoint exists, saved or resumed by this run.
+    public var hasCheckpoint: Bool { lastCheckpoint != nil }
+
+    /// The command that starts this run again from the beginning: every non-default option
+    /// without --continue.
+    public var restartCommand: String {
+        let arguments = options.nonDefaultArguments().filter { $0 != "--continue" }
+        return (["cyclegan", "train"] + arguments.map(shellQuoted)).joined(separator: " ")
+    }
+
+    /// Runs `body`, turning a damaged or missing checkpoint file into `damagedCheckpoint` with
+    /// the next steps.
+    private func damageReported<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as CheckpointError {
+            guard case .corrupt = error else { throw error }
+            throw damaged("\(error)")
+        } catch let error as ModelError {
+            throw damaged("cannot resume from the checkpoint: \(error)")
+        } catch let error as SafetensorsError {
+            throw damaged("cannot resume from the checkpoint: \(error)")
+        }
+    }
+
+    private func damaged(_ detail: String) -> TrainingRunError {
+        .damagedCheckpoint(detail: detail, directory: directory,
+                           snapshotEpochs: ExperimentFolder.snapshotEpochs(in: directory))
     }
 
     /// Last epoch of the run, n-epochs + n-epochs-decay.

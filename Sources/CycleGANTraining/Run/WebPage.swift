@@ -25,7 +25,9 @@ public struct WebPage {
     public func removeSheets(after totalIterations: Int) throws {
         for sheet in try sheets() where sheet.totalIterations > totalIterations {
             let url = imagesDirectory.appendingPathComponent(sheet.name)
-            try FileManager.default.removeItem(at: url)
+            try FileOperationError.wrapping("delete", url) {
+                try FileManager.default.removeItem(at: url)
+            }
         }
     }
 
@@ -55,7 +57,10 @@ public struct WebPage {
     /// Sheets in web/images sorted by iteration, oldest first.
     func sheets() throws -> [(name: String, totalIterations: Int, epoch: Int)] {
         guard FileManager.default.fileExists(atPath: imagesDirectory.path) else { return [] }
-        let names = try FileManager.default.contentsOfDirectory(atPath: imagesDirectory.path)
+        let folder = imagesDirectory
+        let names = try FileOperationError.wrapping("list the folder", folder) {
+            try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        }
         let parsed = names.compactMap { name -> (name: String, totalIterations: Int, epoch: Int)? in
             guard name.hasPrefix("iter_"), name.hasSuffix(".png") else { return nil }
             let fields = name.dropLast(4).split(separator: "_")
