@@ -36,6 +36,7 @@ public struct FileOperationError: Error, CustomStringConvertible {
 
     /// Runs `body`, turning any error it throws other than `FileOperationError` into one for
     /// `operation` on `url`.
+    @discardableResult
     static func wrapping<Result>(_ operation: String, _ url: URL,
                                  _ body: () throws -> Result) throws -> Result {
         do {
