@@ -5,14 +5,19 @@ public enum ImageFolder {
     /// Lists the .png, .jpg and .jpeg files (any case) in `folder` and its subfolders, sorted by
     /// path in Unicode code point order, as the reference's sorted(make_dataset(dir)). Hidden
     /// files and folders (names starting with ".", such as macOS "._" resource forks) are
-    /// skipped. Throws DatasetError.missingFolder when `folder` is not a folder.
+    /// skipped. A `folder` that is (or passes through) a symbolic link is followed, but links to
+    /// folders inside it are not, as the reference's os.walk, so a link loop cannot recurse.
+    /// Returned paths start with `folder` as given. Throws DatasetError.missingFolder when
+    /// `folder` is not a folder.
     public static func imagePaths(in folder: String, domain: String = "") throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
               isDirectory.boolValue else {
             throw DatasetError.missingFolder(domain: domain, path: folder)
         }
-        guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
+        // The enumerator does not follow a link at its root, so it lists the link's target.
+        let target = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        guard let enumerator = FileManager.default.enumerator(atPath: target) else {
             throw DatasetError.missingFolder(domain: domain, path: folder)
         }
         let prefix = folder.hasSuffix("/") ? String(folder.dropLast()) : folder

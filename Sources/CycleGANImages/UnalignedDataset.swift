@@ -52,11 +52,17 @@ public final class UnalignedDataset {
         }
         let usableA = listedA.filter { !badPaths.contains($0) }
         let usableB = listedB.filter { !badPaths.contains($0) }
+        // Each domain's error lists only that domain's files.
+        let listedPathsA = Set(listedA)
         guard !usableA.isEmpty else {
-            throw DatasetError.noUsableImages(domain: "A", path: folders.a, badFiles: failures)
+            throw DatasetError.noUsableImages(
+                domain: "A", path: folders.a,
+                badFiles: failures.filter { listedPathsA.contains($0.path) })
         }
         guard !usableB.isEmpty else {
-            throw DatasetError.noUsableImages(domain: "B", path: folders.b, badFiles: failures)
+            throw DatasetError.noUsableImages(
+                domain: "B", path: folders.b,
+                badFiles: failures.filter { !listedPathsA.contains($0.path) })
         }
 
         self.configuration = configuration

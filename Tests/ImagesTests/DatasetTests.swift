@@ -134,6 +134,52 @@ final class DatasetTests: XCTestCase {
                                   "with space.png", "é.png"])
     }
 
+    func testFolderReachedThroughSymbolicLinkIsListed() throws {
+        let root = try Fixtures.temporaryFolder(for: self)
+        let real = root.appendingPathComponent("real")
+        try Self.writeImages(2, into: real.appendingPathComponent("trainA"))
+        try Self.writeImages(1, into: real.appendingPathComponent("trainB"))
+        let linked = root.appendingPathComponent("linked")
+        try FileManager.default.createDirectory(at: linked, withIntermediateDirectories: true)
+        for domain in ["trainA", "trainB"] {
+            try FileManager.default.createSymbolicLink(
+                at: linked.appendingPathComponent(domain),
+                withDestinationURL: real.appendingPathComponent(domain))
+        }
+        // A link back to an enclosing folder must not make the listing recurse forever.
+        try FileManager.default.createSymbolicLink(
+            at: real.appendingPathComponent("trainA/loop"), withDestinationURL: real)
+
+        let folder = linked.path + "/trainA"
+        let expected = ["000.png", "001.png"].map { folder + "/" + $0 }
+        XCTAssertEqual(try ImageFolder.imagePaths(in: folder), expected)
+        XCTAssertEqual(try ImageFolder.imagePaths(in: folder + "/"), expected)
+        let dataset = try UnalignedDataset(configuration: configuration(linked))
+        XCTAssertEqual(dataset.pathsA, expected)
+        XCTAssertEqual(dataset.pathsB, [linked.path + "/trainB/000.png"])
+    }
+
+    func testNoUsableImagesListsOnlyThatDomainsFiles() throws {
+        let root = try makeDataroot(countA: 0, countB: 0)
+        let names = ["x.png", "y.png", "z.png"]
+        for domain in ["trainA", "trainB"] {
+            for name in names {
+                try Data("garbage".utf8).write(to: root.appendingPathComponent(domain + "/" + name))
+            }
+        }
+        var configuration = configuration(root)
+        configuration.skipBadImages = true
+        XCTAssertThrowsError(try UnalignedDataset(configuration: configuration)) { error in
+            guard case let DatasetError.noUsableImages(domain, _, files) = error else {
+                return XCTFail("expected noUsableImages, got \(error)")
+            }
+            XCTAssertEqual(domain, "A")
+            XCTAssertEqual(files.map(\.path), names.map { root.path + "/trainA/" + $0 })
+            XCTAssertTrue("\(error)".contains("none of the 3 images"), "\(error)")
+            XCTAssertFalse("\(error)".contains("trainB"), "\(error)")
+        }
+    }
+
     func testScanListsEveryBadFile() throws {
         let root = try makeDataroot(countA: 3, countB: 2)
         let badA1 = root.appendingPathComponent("trainA/empty.jpg")
