@@ -116,6 +116,21 @@ final class RunErrorMessageTests: XCTestCase {
         }
     }
 
+    func testOutputWarningIsNotRepeatedForOtherFileNames() {
+        let console = CapturingConsole()
+        let run = makeRun(options(name: "repeat", maxIterations: 1), console: console)
+        for name in ["a.png", "b.png", "c.png"] {
+            run.warnOnce(kind: "sample sheet", error: FileOperationError(
+                operation: "write", path: "/images/" + name, reason: "permission denied"))
+        }
+        run.warnOnce(kind: "sample sheet", error: FileOperationError(
+            operation: "write", path: "/images/d.png", reason: "no space left on the device"))
+        run.warnOnce(kind: "web page", error: FileOperationError(
+            operation: "write", path: "/index.html", reason: "permission denied"))
+        XCTAssertEqual(console.warnings.count, 3, "warnings: \(console.warnings)")
+        XCTAssertTrue(console.warnings[0].contains("/images/a.png"), console.warnings[0])
+    }
+
     func testDamagedCheckpointNamesNextSteps() throws {
         var options = options(name: "damaged", maxIterations: 20)
         _ = try makeRun(options).run()

@@ -41,6 +41,7 @@ extension TrainingRun {
                     realA: batch.a.values, shapeA: batch.a.shape,
                     realB: batch.b.values, shapeB: batch.b.shape)
                 let computeSeconds = Date().timeIntervalSince(computeStart)
+                completedIterations += 1
                 position.epochIteration += 1
                 position.totalIterations += 1
                 interval.add(compute: computeSeconds,
@@ -191,10 +192,13 @@ extension TrainingRun {
         }
     }
 
-    /// Prints a warning that `kind` of output failed, once for each kind and message.
-    private func warnOnce(kind: String, error: Error) {
+    /// Prints a warning that `kind` of output failed, once for each kind and reason. The key
+    /// leaves out the file path, because each sample sheet has its own file name.
+    func warnOnce(kind: String, error: Error) {
         let message = "\(error)"
-        guard warnedOutputFailures.insert(kind + "|" + message).inserted else { return }
+        let reason = (error as? FileOperationError).map { "\($0.operation)|\($0.reason)" }
+            ?? message
+        guard warnedOutputFailures.insert(kind + "|" + reason).inserted else { return }
         console.warning("warning: \(message). Training goes on without this \(kind); this "
             + "warning is not repeated for the same failure.")
     }
@@ -210,20 +214,34 @@ extension TrainingRun {
                 do {
                     try saveCheckpoint(at: position)
                 } catch let saveError {
+                    var reason = "\(saveError)"
+                    if case let TrainingRunError.saveFailed(detail, _, _, _) = saveError {
+                        reason = detail
+                    }
                     console.warning("warning: saving a checkpoint after the error failed too: "
-                        + "\(saveError)")
+                        + reason)
                 }
             }
             throw error
         }
     }
 
-    /// Commits a checkpoint of the model and `position`.
+    /// Commits a checkpoint of the model and `position`. A failed save throws `saveFailed`,
+    /// which names the previous checkpoint and the command that resumes it. Errors of the
+    /// compute backend pass through unchanged.
     func saveCheckpoint(at position: RunPosition) throws {
         guard let model, let dataset else { return }
         let state = RunState(position: position, iterationsPerEpoch: dataset.iterationsPerEpoch,
                              options: options)
-        try store.save(model: model, run: state)
+        do {
+            try store.save(model: model, run: state)
+        } catch let error as ComputeError {
+            throw error
+        } catch {
+            throw TrainingRunError.saveFailed(
+                detail: "\(error)", lastCheckpoint: lastCheckpoint, directory: directory,
+                nextCommand: lastCheckpoint == nil ? restartCommand : resumeCommand)
+        }
         lastCheckpoint = position
         console.line("saved checkpoint at \(position)")
     }
