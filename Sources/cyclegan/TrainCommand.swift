@@ -5,11 +5,8 @@ import Foundation
 /// `cyclegan train`: parses the options, picks the backend and runs `TrainingRun` with
 /// SIGINT and SIGTERM turned into a save-and-stop request.
 ///
-/// Exit status 0 means the run finished, reached --max-iterations or stopped on a signal after
-/// saving. Status 2 means an invalid command line or CYCLEGAN_* environment variable, options
-/// that do not fit the experiment folder or its checkpoint, or images that the chosen
-/// --preprocess cannot use. Status 1 means any other error, and 130 a second signal that ended the
-/// run without saving.
+/// Every error prints as "cyclegan train: error: ..." and exits with the status that
+/// `TrainExitStatus.code(for:)` gives it; `cyclegan train --help` lists them.
 enum TrainCommand: Command {
     static let name = "train"
     static let summary = "train a CycleGAN on two folders of unpaired images"
@@ -25,8 +22,8 @@ enum TrainCommand: Command {
                 options = parsed
             }
         } catch {
-            FileHandle.standardError.write(Data("cyclegan train: \(error)\n".utf8))
-            return 2
+            FileHandle.standardError.write(Data("cyclegan train: error: \(error)\n".utf8))
+            return TrainExitStatus.code(for: error)
         }
 
         let console = StandardConsole()
@@ -52,33 +49,14 @@ enum TrainCommand: Command {
                     console.warning("\(signalName) received again: exiting without saving; "
                         + next)
                     RunLock.releaseIfOwned(url: lockURL)
-                    _exit(130)
+                    _exit(TrainExitStatus.interruptedWithoutSaving)
                 })
             defer { monitor.cancel() }
             _ = try run.run()
-            return 0
-        } catch let error as TrainingRunError {
-            console.warning("cyclegan train: \(error)")
-            switch error {
-            case .nonFiniteLoss, .damagedCheckpoint:
-                return 1
-            case .checkpointExists, .noCheckpoint, .experimentFolder:
-                return 2
-            }
-        } catch let error as TrainDataError {
-            console.warning("cyclegan train: \(error)")
-            return error.isUsageError ? 2 : 1
-        } catch let error as ComputeError {
-            console.warning("cyclegan train: error: \(error)")
-            if case .invalidEnvironment = error { return 2 }
-            return 1
-        } catch let error as CheckpointError {
-            console.warning("cyclegan train: \(error)")
-            if case .corrupt = error { return 1 }
-            return 2
+            return TrainExitStatus.success
         } catch {
             console.warning("cyclegan train: error: \(error)")
-            return 1
+            return TrainExitStatus.code(for: error)
         }
     }
 

@@ -12,7 +12,8 @@ import Darwin
 enum ExperimentFolder {
     /// Creates `directory` (and its parents) when missing, then checks that it and the output
     /// files and folders already in it can be written. Throws
-    /// `TrainingRunError.experimentFolder` naming the path and the reason.
+    /// `TrainingRunError.experimentFolder` when it cannot be created and
+    /// `TrainingRunError.unwritablePath` naming the first path that cannot be written.
     static func prepare(_ directory: URL) throws {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -37,9 +38,8 @@ enum ExperimentFolder {
         }
         for folder in folders where isFolder(folder) {
             if let reason = unwritableFolderReason(folder) {
-                throw TrainingRunError.experimentFolder(
-                    directory: directory, action: "write to",
-                    reason: folder == directory ? reason : "\(folder.path): \(reason)")
+                throw TrainingRunError.unwritablePath(directory: directory, path: folder.path,
+                                                      reason: reason)
             }
         }
         for name in ["loss_log.txt", "loss_log.csv", "options.txt"] {
@@ -47,9 +47,9 @@ enum ExperimentFolder {
             guard fileManager.fileExists(atPath: file.path) else { continue }
             let descriptor = open(file.path, O_WRONLY | O_APPEND | O_CLOEXEC)
             guard descriptor >= 0 else {
-                throw TrainingRunError.experimentFolder(
-                    directory: directory, action: "write to",
-                    reason: "\(file.path): \(FileErrorReason.text(errno: errno))")
+                throw TrainingRunError.unwritablePath(
+                    directory: directory, path: file.path,
+                    reason: FileErrorReason.text(errno: errno))
             }
             close(descriptor)
         }

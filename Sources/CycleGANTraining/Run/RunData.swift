@@ -65,7 +65,8 @@ enum RunData {
 public struct TrainDataError: Error, CustomStringConvertible {
     public let description: String
     /// Whether options are at fault (a missing or empty folder, images that only a different
-    /// --preprocess would accept) rather than the image files themselves.
+    /// --preprocess would accept) rather than the image files themselves. Both are input
+    /// problems and exit with `TrainExitStatus.inputError`.
     public let isUsageError: Bool
 
     init(_ error: DatasetError) {

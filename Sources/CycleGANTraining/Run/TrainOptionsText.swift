@@ -37,6 +37,8 @@ extension TrainOptions {
         }
         lines.append("")
         lines.append("  -h, --help                  show this text")
+        lines.append("")
+        lines += TrainExitStatus.helpLines
         return lines.joined(separator: "\n") + "\n"
     }
 

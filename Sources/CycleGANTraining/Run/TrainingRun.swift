@@ -27,11 +27,17 @@ public enum TrainingRunError: Error, CustomStringConvertible {
     /// A loss became NaN or infinite; nothing after `lastCheckpoint` was saved.
     case nonFiniteLoss(name: String, value: Float, position: RunPosition,
                        lastCheckpoint: RunPosition?, directory: URL)
-    /// The experiment folder cannot be created or written; `action` is "create" or "write to".
+    /// The experiment folder cannot be created; `action` is "create".
     case experimentFolder(directory: URL, action: String, reason: String)
+    /// `path`, the experiment folder or a file or folder in it, cannot be written.
+    case unwritablePath(directory: URL, path: String, reason: String)
     /// A file of the committed checkpoint is missing or damaged. `snapshotEpochs` lists the
     /// epochs with `<epoch>_net_*` snapshots in the folder.
     case damagedCheckpoint(detail: String, directory: URL, snapshotEpochs: [Int])
+    /// Saving a checkpoint failed; `lastCheckpoint` is the committed one before it, if any, and
+    /// `nextCommand` resumes it (or starts again when there is none).
+    case saveFailed(detail: String, lastCheckpoint: RunPosition?, directory: URL,
+                    nextCommand: String)
 
     public var description: String {
         switch self {
@@ -50,6 +56,11 @@ public enum TrainingRunError: Error, CustomStringConvertible {
         case let .experimentFolder(directory, action, reason):
             return "cannot \(action) the experiment folder \(directory.path): \(reason); choose "
                 + "another --checkpoints-dir or --name"
+        case let .unwritablePath(directory, path, reason):
+            return "cannot write to \(path): \(reason). Fix its permissions (for example "
+                + "chmod -R u+w \(shellQuoted(path))) to keep using \(directory.path) and any "
+                + "checkpoint in it with --continue, or choose another --checkpoints-dir or "
+                + "--name to start a new run"
         case let .damagedCheckpoint(detail, directory, snapshotEpochs):
             var text = "\(detail)\nThe checkpoint file is damaged or missing: restore it from a "
                 + "backup, or start a new run with another --name."
@@ -61,6 +72,13 @@ public enum TrainingRunError: Error, CustomStringConvertible {
                     + "copies of the networks."
             }
             return text
+        case let .saveFailed(detail, lastCheckpoint, directory, nextCommand):
+            let kept = lastCheckpoint.map { "The previous checkpoint (\($0)) in "
+                + "\(directory.path) is intact. Fix the permissions or free space of that "
+                + "folder, then resume with:\n  " }
+                ?? "No earlier checkpoint exists. Fix the permissions or free space of "
+                    + "\(directory.path), then start again with:\n  "
+            return "saving a checkpoint failed: \(detail)\n" + kept + nextCommand
         }
     }
 }
@@ -94,8 +112,10 @@ public final class TrainingRun {
     var webPage: WebPage
     /// Position of the last committed checkpoint of this experiment.
     var lastCheckpoint: RunPosition?
-    /// Sample-sheet and web-page failures already reported, by kind and message.
+    /// Sample-sheet and web-page failures already reported, by kind and reason.
     var warnedOutputFailures = Set<String>()
+    /// Iterations this run has trained, whether or not a checkpoint holds them.
+    var completedIterations = 0
 
     public init(options: TrainOptions, backend: ComputeBackend,
                 console: RunConsole = StandardConsole(), stopRequest: StopRequest = StopRequest(),
@@ -121,15 +141,34 @@ public final class TrainingRun {
     }
 
     /// Trains until the last epoch, --max-iterations or a stop request. Takes the experiment
-    /// folder's lock for the whole run.
+    /// folder's lock for the whole run. When the run fails before any iteration completes, an
+    /// experiment folder that this run created is removed again.
     public func run() throws -> RunOutcome {
         // Checked before creating anything, so a mistyped --name leaves no empty folder.
         if options.continueTrain, !FileManager.default.fileExists(atPath: directory.path) {
             throw TrainingRunError.noCheckpoint(directory: directory)
         }
+        var createdFolder = false
+        do {
+            return try runLocked(createdFolder: &createdFolder)
+        } catch {
+            // Runs after the lock is released. Bad data or a failing backend thus leaves no
+            // folder holding only options.txt and a loss log header.
+            if createdFolder, completedIterations == 0, lastCheckpoint == nil {
+                try? FileManager.default.removeItem(at: directory)
+            }
+            throw error
+        }
+    }
+
+    /// The body of `run()`. Sets `createdFolder` once this run holds the lock of a folder that
+    /// it created itself, so a concurrent run's folder is never marked for removal.
+    private func runLocked(createdFolder: inout Bool) throws -> RunOutcome {
+        let existed = FileManager.default.fileExists(atPath: directory.path)
         try ExperimentFolder.prepare(directory)
         let lock = try RunLock(url: directory.appendingPathComponent("train.lock"))
         defer { lock.release() }
+        createdFolder = !existed
         store.faultInjection = hooks.checkpointFault
 
         let saved = try damageReported { try store.loadState() }
