@@ -10,7 +10,7 @@ public struct SeededRandom: RandomNumberGenerator, Equatable, Sendable {
         state = (0..<4).map { _ in SeededRandom.splitMix64(&mixer) }
     }
 
-    /// Restores a generator from `state`, as saved in a checkpoint. Returns nil unless it holds
+    /// Restores a generator from `state`, as saved in a checkpoint. Returns nil unless it contains
     /// four words, not all zero.
     public init?(state: [UInt64]) {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }

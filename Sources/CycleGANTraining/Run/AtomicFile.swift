@@ -53,7 +53,7 @@ public struct FileOperationError: Error, CustomStringConvertible {
 /// durable.
 enum AtomicFile {
     /// Writes `data` to a temporary file beside `url`, flushes it to disk, renames it over `url`
-    /// and flushes the folder, so `url` holds either the old or the new contents.
+    /// and flushes the folder, so `url` contains either the old or the new contents.
     static func write(_ data: Data, to url: URL) throws {
         let temporary = temporaryURL(beside: url)
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

@@ -10,7 +10,7 @@ import Darwin
 /// leaves one complete, loadable checkpoint.
 ///
 /// Layout inside the experiment folder:
-/// - `checkpoint_sets/<set>/` holds one checkpoint: `latest_net_{G_A,G_B,D_A,D_B}.safetensors`
+/// - `checkpoint_sets/<set>/` contains one checkpoint: `latest_net_{G_A,G_B,D_A,D_B}.safetensors`
 ///   and `training_state.safetensors` (model state plus `RunState` metadata).
 /// - `latest_checkpoint` is a symbolic link to the committed set. A save writes and flushes a
 ///   new set, then replaces this link with one rename(2): that rename is the commit. Until it

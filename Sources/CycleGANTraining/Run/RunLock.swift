@@ -10,8 +10,8 @@ import Darwin
 /// the owner's process id. It is created with O_EXCL, so only one process can create it. A lock
 /// whose process is no longer alive is stale and is replaced.
 ///
-/// NOTE: a stale lock whose process id was reused by an unrelated live process reads as held;
-/// the message names the file to delete in that case.
+/// NOTE: a stale lock whose process id was reused by an unrelated live process reads as held.
+/// The message then names the file to delete.
 public final class RunLock {
     public let url: URL
     public private(set) var isHeld = false

@@ -203,9 +203,9 @@ extension TrainingRun {
             + "warning is not repeated for the same failure.")
     }
 
-    /// Runs `body`; when it throws, saves a checkpoint at `position` (if none was saved there)
-    /// before rethrowing, so a failing loss log does not lose the iterations since the last
-    /// save. A failure of that save is printed and the first error rethrown.
+    /// Runs `body`. When it throws, this saves a checkpoint at `position` (unless one was saved
+    /// there) before rethrowing, so a failing loss log does not lose the iterations since the
+    /// last save. A failure of that save is printed, and the first error is rethrown.
     private func savingOnFailure(at position: RunPosition, _ body: () throws -> Void) throws {
         do {
             try body()

@@ -114,7 +114,7 @@ public final class TrainingRun {
     var lastCheckpoint: RunPosition?
     /// Sample-sheet and web-page failures already reported, by kind and reason.
     var warnedOutputFailures = Set<String>()
-    /// Iterations this run has trained, whether or not a checkpoint holds them.
+    /// Iterations this run has trained, whether or not a checkpoint contains them.
     var completedIterations = 0
 
     public init(options: TrainOptions, backend: ComputeBackend,
